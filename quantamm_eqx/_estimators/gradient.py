@@ -1,0 +1,228 @@
+"""The EWMA price-gradient estimator of TFMM rules (SPEC §2).
+
+With `G_inf = 1 / (1 - lamb)` and `b = lamb / (1 - lamb)**3`, the state `(ewma, a)` starts
+at `(C[0], 0)` and for every later coarse price `C[j]`:
+
+    ewma = ewma + (C[j] - ewma) / G_inf
+    a    = lamb * a + G_inf * (C[j] - ewma)      # the updated ewma
+    a    = 0 where |a| < 1e-10
+    g[j] = a / (b * ewma)
+
+`g[j]` estimates the proportional price gradient `(1/p) dp/dt` per coarse step. With an
+alternative lambda, a second average `alt_ewma` (decay `alt_lamb`) replaces `ewma` in the
+denominator; `b` still comes from `lamb`.
+"""
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+from jax import lax
+from jaxtyping import Array, Float
+
+from .._custom_types import AssetParam, AssetParamLike, AssetVector, AssetVectorLike, PricesLike
+from .._validation import checked_decay, checked_price, checked_prices
+from .ewma import _deviation_from_ewma, _ewma_update
+from .method import Method, checked_method
+from .recurrence import linear_recurrence
+
+A_ZERO_THRESHOLD = 1e-10
+"""Running `a` values smaller than this (in absolute value) are set to zero on the
+sequential path, as in the reference."""
+
+
+class GradientState(NamedTuple):
+    """State of the price-gradient estimator, one entry per asset in each field.
+
+    - `ewma`: the moving average of prices (decay `lamb`);
+    - `a`: the running, exponentially weighted sum of deviations from `ewma`;
+    - `alt_ewma`: the moving average with decay `alt_lamb` used as the denominator, or
+      `None` when the estimator runs without an alternative lambda.
+    """
+
+    ewma: AssetVector
+    a: AssetVector
+    alt_ewma: AssetVector | None = None
+
+
+def gradient_init(first_price: AssetVectorLike, *, use_alt_lamb: bool = False) -> GradientState:
+    """Start the estimator at the first price: `ewma = first_price`, `a = 0`.
+
+    **Arguments:**
+
+    - `first_price`: the first coarse price of each asset, shape `(n_assets,)`.
+    - `use_alt_lamb`: whether to carry the alternative-lambda average `alt_ewma`.
+
+    **Returns:**
+
+    The initial [`GradientState`][quantamm_eqx.estimators.GradientState].
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.estimators import gradient_init
+    >>> state = gradient_init(jnp.array([1.0, 2.0]))
+    >>> state.a.tolist(), state.alt_ewma is None
+    ([0.0, 0.0], True)
+    ```
+    """
+    price = checked_price(first_price, "first_price")
+    return GradientState(
+        ewma=price, a=jnp.zeros_like(price), alt_ewma=price if use_alt_lamb else None
+    )
+
+
+def _gradient_step(
+    state: GradientState, price: AssetVector, lamb: AssetParam, alt_lamb: AssetParam | None
+) -> tuple[GradientState, AssetVector]:
+    """One estimator update on validated inputs, in the reference's order of operations."""
+    g_inf = 1.0 / (1.0 - lamb)
+    saturated_b = lamb / ((1 - lamb) ** 3)
+    ewma = _ewma_update(state.ewma, price, lamb)
+    a = lamb * state.a + g_inf * (price - ewma)
+    a = jnp.where(jnp.abs(a) < A_ZERO_THRESHOLD, 0.0, a)
+    if alt_lamb is None:
+        alt_ewma = None
+        denominator = ewma
+    else:
+        alt_ewma = _ewma_update(state.alt_ewma, price, alt_lamb)
+        denominator = alt_ewma
+    gradient = a / (saturated_b * denominator)
+    return GradientState(ewma=ewma, a=a, alt_ewma=alt_ewma), gradient
+
+
+def _check_alt_consistency(state: GradientState, alt_lamb: object) -> None:
+    if (alt_lamb is None) != (state.alt_ewma is None):
+        raise ValueError(
+            "`alt_lamb` must be given exactly when the state carries `alt_ewma`: start the "
+            "state with `gradient_init(first_price, use_alt_lamb=True)` to use an alternative "
+            "lambda, or omit `alt_lamb`."
+        )
+
+
+def gradient_step(
+    state: GradientState,
+    price: AssetVectorLike,
+    lamb: AssetParamLike,
+    alt_lamb: AssetParamLike | None = None,
+) -> tuple[GradientState, AssetVector]:
+    """Advance the estimator by one coarse price and return the new gradient estimate.
+
+    Follows SPEC §2 exactly: the EWMA update first, then `a` from the *updated* EWMA,
+    then the zeroing of `|a| < 1e-10`, then `g = a / (b * ewma)` (or `b * alt_ewma`).
+    Usable directly as a `lax.scan` body (close over `lamb` and `alt_lamb`).
+
+    **Arguments:**
+
+    - `state`: the current [`GradientState`][quantamm_eqx.estimators.GradientState].
+    - `price`: this coarse step's price per asset, shape `(n_assets,)`.
+    - `lamb`: decay in (0, 1), a scalar or per-asset vector.
+    - `alt_lamb`: the alternative decay for the denominator average; give it exactly when
+      the state was started with `use_alt_lamb=True`.
+
+    **Returns:**
+
+    `(new_state, gradient)`, the gradient of shape `(n_assets,)`.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.estimators import gradient_init, gradient_step
+    >>> state = gradient_init(jnp.array([1.0, 1.0]))
+    >>> state, g = gradient_step(state, jnp.array([1.1, 1.0]), lamb=0.9)
+    >>> bool(g[0] > 0), float(g[1])
+    (True, 0.0)
+    ```
+    """
+    _check_alt_consistency(state, alt_lamb)
+    price = checked_price(price, "price", n_assets=state.ewma.shape[0])
+    n_assets, dtype = price.shape[0], price.dtype
+    lamb = checked_decay(lamb, "lamb", n_assets, dtype)
+    if alt_lamb is not None:
+        alt_lamb = checked_decay(alt_lamb, "alt_lamb", n_assets, dtype)
+    return _gradient_step(state, price, lamb, alt_lamb)
+
+
+def ewma_gradients(
+    prices: PricesLike,
+    lamb: AssetParamLike,
+    alt_lamb: AssetParamLike | None = None,
+    *,
+    method: Method = "scan",
+) -> Float[Array, "time-1 asset"]:
+    """Price-gradient estimates `g[1..J]` over a coarse price series `C[0..J]`.
+
+    Row `r` belongs to coarse price `C[r + 1]` and uses no later price. To reproduce a
+    pool, pass the coarse prices `minute_prices[::chunk_period]` and the capped lambda
+    ([`cap_lamb`][quantamm_eqx.transforms.cap_lamb]).
+
+    **Arguments:**
+
+    - `prices`: coarse prices, shape `(time, n_assets)`, finite and positive.
+    - `lamb`: decay in (0, 1), a scalar or per-asset vector.
+    - `alt_lamb`: optional decay of the denominator average (the reference's
+      `use_alt_lamb`); `None` uses the `lamb` average.
+    - `method`: `"scan"`, the sequential recurrence of
+      [`gradient_step`][quantamm_eqx.estimators.gradient_step] (the reference's
+      arithmetic, with the `|a| < 1e-10` zeroing); or `"associative"`, a parallel
+      evaluation of the same linear recurrence with `lax.associative_scan` (O(log T)
+      depth; no zeroing, so entries whose `|a|` the sequential path would zero differ by at
+      most `1e-10 / ((1 - lamb) * b * ewma)`; otherwise equal up to rounding).
+
+    **Returns:**
+
+    The gradients, shape `(time - 1, n_assets)`.
+
+    **Raises:**
+
+    `ValueError` for prices that are not a finite, positive 2-D array, or a decay outside (0, 1).
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.estimators import ewma_gradients
+    >>> prices = jnp.array([[1.0, 5.0], [1.1, 5.0], [1.2, 5.0]])
+    >>> g = ewma_gradients(prices, lamb=0.8)
+    >>> g.shape, bool((g[:, 0] > 0).all()), g[:, 1].tolist()
+    ((2, 2), True, [0.0, 0.0])
+    ```
+    """
+    method = checked_method(method)
+    prices = checked_prices(prices)
+    n_assets, dtype = prices.shape[1], prices.dtype
+    lamb = checked_decay(lamb, "lamb", n_assets, dtype)
+    if alt_lamb is not None:
+        alt_lamb = checked_decay(alt_lamb, "alt_lamb", n_assets, dtype)
+    if method == "associative":
+        return _gradients_associative(prices, lamb, alt_lamb)
+
+    def body(state: GradientState, price: AssetVector) -> tuple[GradientState, AssetVector]:
+        return _gradient_step(state, price, lamb, alt_lamb)
+
+    first = prices[0]
+    init = GradientState(
+        ewma=first, a=jnp.zeros_like(first), alt_ewma=None if alt_lamb is None else first
+    )
+    _, gradients = lax.scan(body, init, prices[1:])
+    return gradients
+
+
+def _gradients_associative(
+    prices: Float[Array, "time asset"], lamb: AssetParam, alt_lamb: AssetParam | None
+) -> Float[Array, "time-1 asset"]:
+    """The estimator as two parallel linear recurrences.
+
+    With the deviation `e[j] = C[j] - ewma[j]` (see `_deviation_from_ewma`), the update
+    `a[j] = lamb * a[j-1] + G_inf * e[j]` is again linear with `a[0] = 0`.
+    """
+    g_inf = 1.0 / (1.0 - lamb)
+    saturated_b = lamb / ((1 - lamb) ** 3)
+    deviation = _deviation_from_ewma(prices, lamb)
+    a = linear_recurrence(lamb, g_inf * deviation)
+    if alt_lamb is None:
+        denominator = prices[1:] - deviation
+    else:
+        denominator = prices[1:] - _deviation_from_ewma(prices, alt_lamb)
+    return a / (saturated_b * denominator)

@@ -1,0 +1,124 @@
+"""Input checks shared by the public functions.
+
+A value check raises `ValueError` naming the offending argument when its input is concrete
+(the eager path, or a NumPy constant seen while tracing), and wraps the input in
+`equinox.error_if` with the same message when it is traced (under `jit`, `grad` or `vmap`),
+so the error still surfaces at run time. Shape checks are static and always raise
+`ValueError`.
+"""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike
+
+
+def is_traced(x: object) -> bool:
+    """Whether `x` is a JAX tracer, i.e. its values are unknown until run time."""
+    return isinstance(x, jax.core.Tracer)
+
+
+def as_float_array(x: ArrayLike, name: str) -> Array:
+    """Convert `x` to a JAX array of floating dtype.
+
+    Integer and boolean inputs become the default floating dtype (float32, or float64
+    when x64 is enabled); floating inputs keep their precision.
+    """
+    try:
+        array = jnp.asarray(x)
+    except TypeError as error:
+        raise ValueError(
+            f"`{name}` must be array-like of numbers; got {type(x).__name__}."
+        ) from error
+    if jnp.issubdtype(array.dtype, jnp.complexfloating):
+        raise ValueError(f"`{name}` must be real-valued; got dtype {array.dtype}.")
+    if not jnp.issubdtype(array.dtype, jnp.floating):
+        array = array.astype(jnp.result_type(float))
+    return array
+
+
+def check_ndim(array: Array, name: str, ndim: int, layout: str) -> None:
+    """Raise `ValueError` unless `array.ndim == ndim`."""
+    if array.ndim != ndim:
+        raise ValueError(
+            f"`{name}` must be {ndim}-dimensional with layout ({layout}); "
+            f"got shape {tuple(array.shape)}."
+        )
+
+
+def check_values(array: Array, ok: Array, name: str, requirement: str, hint: str = "") -> Array:
+    """Check that `ok` (a boolean array broadcastable with `array`) holds everywhere.
+
+    Eager: raise `ValueError("`name` must <requirement>; found <value> at index <i> ...")`.
+    Traced: return `array` wrapped in `equinox.error_if` with the same message; callers
+    must use the returned array so that the check is not optimised away.
+    """
+    message = f"`{name}` must {requirement}"
+    if is_traced(array) or is_traced(ok):
+        return eqx.error_if(array, ~jnp.all(ok), message + ".")
+    bad = ~np.atleast_1d(np.asarray(ok))
+    if bad.any():
+        values = np.broadcast_to(np.atleast_1d(np.asarray(array)), bad.shape)
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        shown = index[0] if len(index) == 1 else index
+        raise ValueError(
+            f"{message}; found {float(values[index])!r} at index {shown} "
+            f"({int(bad.sum())} bad entries in all).{hint}"
+        )
+    return array
+
+
+def check_positive_finite(array: Array, name: str) -> Array:
+    """Check that every entry of `array` is finite and strictly positive (prices)."""
+    return check_values(
+        array,
+        jnp.isfinite(array) & (array > 0),
+        name,
+        "contain only finite, strictly positive values",
+        " Clean or fill the data first.",
+    )
+
+
+def check_open_unit_interval(array: Array, name: str) -> Array:
+    """Check that every entry of `array` lies strictly inside (0, 1) (decay factors)."""
+    return check_values(array, (array > 0) & (array < 1), name, "lie strictly inside (0, 1)")
+
+
+def check_broadcastable(array: Array, name: str, n_assets: int) -> None:
+    """Raise `ValueError` unless `array` is a scalar or a vector of length 1 or `n_assets`."""
+    if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
+        raise ValueError(
+            f"`{name}` must be a scalar or a vector of length 1 or n_assets={n_assets}; "
+            f"got shape {tuple(array.shape)}."
+        )
+
+
+def checked_prices(prices: ArrayLike, name: str = "prices") -> Array:
+    """`prices` as a floating `(time, n_assets)` array of finite, positive values."""
+    array = as_float_array(prices, name)
+    check_ndim(array, name, 2, "time, asset")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise ValueError(
+            f"`{name}` must have at least one row and one column; got shape {array.shape}."
+        )
+    return check_positive_finite(array, name)
+
+
+def checked_price(price: ArrayLike, name: str, n_assets: int | None = None) -> Array:
+    """`price` as a floating `(n_assets,)` vector of finite, positive values."""
+    array = as_float_array(price, name)
+    check_ndim(array, name, 1, "asset")
+    if n_assets is not None and array.shape[0] != n_assets:
+        raise ValueError(
+            f"`{name}` must have one entry per asset (n_assets={n_assets}); "
+            f"got shape {array.shape}."
+        )
+    return check_positive_finite(array, name)
+
+
+def checked_decay(lamb: ArrayLike, name: str, n_assets: int, dtype: jnp.dtype) -> Array:
+    """`lamb` as a scalar or per-asset vector of the prices' dtype, strictly inside (0, 1)."""
+    array = as_float_array(lamb, name).astype(dtype)
+    check_broadcastable(array, name, n_assets)
+    return check_open_unit_interval(array, name)

@@ -1,0 +1,56 @@
+"""Every docstring example (doctest) and every Python block of the README and docs runs."""
+
+import doctest
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+MODULES = [
+    "quantamm_eqx._transforms",
+    "quantamm_eqx._estimators.ewma",
+    "quantamm_eqx._estimators.gradient",
+    "quantamm_eqx._cli",
+]
+_FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
+
+
+class FencedDocTestParser(doctest.DocTestParser):
+    """Doctest parser for Markdown docstrings: code fences are not part of expected output."""
+
+    def parse(self, string, name="<string>"):
+        return super().parse(_FENCE.sub("", string), name)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_docstring_examples(module_name):
+    module = importlib.import_module(module_name)
+    finder = doctest.DocTestFinder(parser=FencedDocTestParser())
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = [test for test in finder.find(module) if test.examples]
+    assert tests, f"{module_name} has no examples"
+    for test in tests:
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0, f"{results.failed} example(s) failed in {module_name}"
+
+
+def python_blocks(path):
+    return re.findall(r"^```python\n(.*?)^```", path.read_text(), flags=re.MULTILINE | re.DOTALL)
+
+
+DOC_FILES = [
+    path
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    if python_blocks(path)
+]
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_documentation_code_blocks_run(path):
+    """A page's blocks build on each other: run them in order, in one namespace."""
+    namespace = {"__name__": "__documentation__"}
+    for index, block in enumerate(python_blocks(path)):
+        exec(compile(block, f"{path.name}[block {index}]", "exec"), namespace)

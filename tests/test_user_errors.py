@@ -1,0 +1,60 @@
+"""Errors for badly shaped input, as a user sees them: without the test run's type-checking hook.
+
+Under the jaxtyping hook, a wrongly shaped argument is already rejected by its annotation;
+users run without it, so the library's own `ValueError` must name the argument and the fix.
+"""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SCRIPT = textwrap.dedent(
+    r"""
+    import re
+    import numpy as np
+    import jax.numpy as jnp
+    from quantamm_eqx.estimators import ewma, ewma_gradients, gradient_init, gradient_step
+
+    def expect(pattern, function, *args, **kwargs):
+        try:
+            function(*args, **kwargs)
+        except ValueError as error:
+            assert re.search(pattern, str(error)), f"{pattern!r} not in {error}"
+        else:
+            raise AssertionError(f"no ValueError for {pattern!r}")
+
+    prices = np.ones((5, 3))
+    for function in (ewma_gradients, ewma):
+        expect(r"`prices` must be 2-dimensional with layout \(time, asset\); got shape \(10,\)",
+               function, np.ones(10), 0.5)
+        expect(r"`prices` must be 2-dimensional .* got shape \(2, 3, 4\)",
+               function, np.ones((2, 3, 4)), 0.5)
+        expect(r"`prices` must have at least one row and one column; got shape \(0, 3\)",
+               function, np.ones((0, 3)), 0.5)
+        expect(r"`lamb` must be a scalar or a vector of length 1 or n_assets=3; got shape \(2,\)",
+               function, prices, np.array([0.5, 0.5]))
+    expect(r"`alt_lamb` must be a scalar or a vector of length 1 or n_assets=3; got shape \(3, 1\)",
+           ewma_gradients, prices, 0.5, np.full((3, 1), 0.5))
+    expect(r"`price` must have one entry per asset \(n_assets=2\); got shape \(3,\)",
+           gradient_step, gradient_init(jnp.array([1.0, 2.0])), jnp.array([1.0, 2.0, 3.0]), 0.5)
+    expect(r"`first_price` must be 1-dimensional with layout \(asset\)",
+           gradient_init, jnp.ones((2, 2)))
+    expect(r"`prices` must be real-valued", ewma_gradients, np.ones((4, 2), complex), 0.5)
+    expect(r"`method` must be one of \('scan', 'associative'\); got 'fft'",
+           ewma_gradients, prices, 0.5, method="fft")
+    print("all errors as expected")
+    """
+)
+
+
+def test_badly_shaped_input_raises_value_error_naming_the_argument():
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all errors as expected" in result.stdout
