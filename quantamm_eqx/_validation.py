@@ -8,15 +8,15 @@ so the error still surfaces at run time. Shape checks are static and always rais
 """
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 from jaxtyping import Array, ArrayLike
 
 
 def is_traced(x: object) -> bool:
     """Whether `x` is a JAX tracer, i.e. its values are unknown until run time."""
-    return isinstance(x, jax.core.Tracer)
+    return isinstance(x, Tracer)
 
 
 def as_float_array(x: ArrayLike, name: str) -> Array:

@@ -81,7 +81,7 @@ def _gradient_step(
     ewma = _ewma_update(state.ewma, price, lamb)
     a = lamb * state.a + g_inf * (price - ewma)
     a = jnp.where(jnp.abs(a) < A_ZERO_THRESHOLD, 0.0, a)
-    if alt_lamb is None:
+    if alt_lamb is None or state.alt_ewma is None:  # callers ensure both or neither
         alt_ewma = None
         denominator = ewma
     else:
