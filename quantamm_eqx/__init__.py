@@ -2,8 +2,18 @@
 
 import importlib.metadata
 
+from . import compat as compat
 from . import estimators as estimators
+from . import pools as pools
 from . import transforms as transforms
+from ._config import SimulationConfig as SimulationConfig
+from ._pools.anti_momentum import AntiMomentumPool as AntiMomentumPool
+from ._pools.base import AbstractPool as AbstractPool
+from ._pools.channel import MeanReversionChannelPool as MeanReversionChannelPool
+from ._pools.momentum import MomentumPool as MomentumPool
+from ._pools.params import ParamSpec as ParamSpec
+from ._pools.params import parameter_specs as parameter_specs
+from ._pools.params import trainable_filter as trainable_filter
 
 try:
     __version__ = importlib.metadata.version("quantamm_eqx")

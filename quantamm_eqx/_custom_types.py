@@ -10,6 +10,7 @@ Runtime checking of these annotations is switched on for the test run only (thro
 jaxtyping's pytest hook with beartype); library code is not decorated.
 """
 
+from collections.abc import Sequence
 from typing import TypeAlias
 
 from jaxtyping import Array, ArrayLike, Bool, Float, Real
@@ -26,6 +27,10 @@ AssetVectorLike: TypeAlias = Real[ArrayLike, " asset"]
 AssetParam: TypeAlias = Float[Array, "#asset"] | Float[Array, ""]
 #: A per-asset parameter as a user may pass it (Python floats included).
 AssetParamLike: TypeAlias = Real[ArrayLike, "#asset"] | Real[ArrayLike, ""]
+#: A per-asset value in human units: a number, a sequence of numbers or an array.
+HumanValues: TypeAlias = AssetParamLike | Sequence[int | float]
+#: Per-asset values in human units, one per asset (a sequence of numbers or an array).
+HumanVector: TypeAlias = AssetVectorLike | Sequence[int | float]
 #: Any floating array, of any shape (element-wise transforms).
 FloatArray: TypeAlias = Float[Array, "..."]
 #: Any real array-like, of any shape (inputs of element-wise transforms).

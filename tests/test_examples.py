@@ -13,6 +13,13 @@ MODULES = [
     "quantamm_eqx._estimators.ewma",
     "quantamm_eqx._estimators.gradient",
     "quantamm_eqx._cli",
+    "quantamm_eqx._config",
+    "quantamm_eqx._pools.base",
+    "quantamm_eqx._pools.params",
+    "quantamm_eqx._pools.momentum",
+    "quantamm_eqx._pools.anti_momentum",
+    "quantamm_eqx._pools.channel",
+    "quantamm_eqx.compat",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

@@ -1,0 +1,50 @@
+"""Human units to stored parameters: the helpers behind the pools' `from_memory_days`."""
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from .._custom_types import HumanValues, HumanVector
+from .._transforms import logit, memory_days_to_lamb
+
+
+def per_asset(
+    value: HumanValues, name: str, n_assets: int, *, positive: bool = False
+) -> np.ndarray:
+    """`value` as a float64 vector of length `n_assets` (a scalar or length-1 value broadcasts)."""
+    if isinstance(n_assets, bool) or not isinstance(n_assets, int | np.integer) or n_assets < 2:
+        raise ValueError(f"`n_assets` must be an integer >= 2; got {n_assets!r}.")
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
+        raise ValueError(
+            f"`{name}` must be a scalar or a vector of length 1 or n_assets={n_assets}; "
+            f"got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)) or (positive and not np.all(array > 0)):
+        requirement = "positive and finite" if positive else "finite"
+        raise ValueError(f"`{name}` must be {requirement}; got {array.tolist()!r}.")
+    return np.broadcast_to(array, (n_assets,)).copy()
+
+
+def memory_fields(
+    memory_days: HumanValues,
+    alt_memory_days: HumanValues | None,
+    n_assets: int,
+    chunk_period: int,
+) -> dict[str, Array]:
+    """`logit_lamb` and `logit_delta_lamb` for memories given in days."""
+    days = per_asset(memory_days, "memory_days", n_assets, positive=True)
+    logit_lamb = logit(memory_days_to_lamb(days, chunk_period))
+    if alt_memory_days is None:
+        return {"logit_lamb": logit_lamb, "logit_delta_lamb": 0.0 * logit_lamb}
+    alt_days = per_asset(alt_memory_days, "alt_memory_days", n_assets, positive=True)
+    logit_alt = logit(memory_days_to_lamb(alt_days, chunk_period))
+    return {"logit_lamb": logit_lamb, "logit_delta_lamb": logit_alt - logit_lamb}
+
+
+def weights_logits(initial_weights: HumanVector | None, n_assets: int) -> Array:
+    """Logits whose softmax is `initial_weights` normalised (uniform when None)."""
+    if initial_weights is None:
+        return jnp.zeros(n_assets)
+    weights = per_asset(initial_weights, "initial_weights", n_assets, positive=True)
+    return jnp.asarray(np.log(weights / weights.sum()))

@@ -1,0 +1,111 @@
+"""Stored pool parameters: field declarations with metadata, and what is read from it."""
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, PyTree
+
+
+class ParamSpec(NamedTuple):
+    """What a stored (unconstrained) pool parameter is, and where to search for it.
+
+    - `description`: what the parameter controls, and through which transform;
+    - `low`, `high`: the search range in *stored* space (the reference's hyperparameter
+      search ranges), for samplers and hyperparameter search;
+    - `initial`: the reference's default initial value, in stored space;
+    - `trainable`: whether gradient training updates it by default.
+    """
+
+    description: str
+    low: float
+    high: float
+    initial: float
+    trainable: bool = True
+
+
+LOGIT_LAMB = ParamSpec("EWMA decay: lamb = sigmoid(logit_lamb) (memory length)", -4.0, 8.0, 4.0)
+LOGIT_DELTA_LAMB = ParamSpec(
+    "offset of the alternative decay: alt_lamb = sigmoid(logit_lamb + logit_delta_lamb)",
+    -5.0,
+    5.0,
+    0.0,
+)
+INITIAL_WEIGHTS_LOGITS = ParamSpec(
+    "starting weights: softmax(initial_weights_logits); never trained", -10.0, 10.0, 1.0, False
+)
+
+
+def _as_parameter_array(value: ArrayLike) -> Array:
+    array = jnp.asarray(value)
+    if not jnp.issubdtype(array.dtype, jnp.floating):
+        array = array.astype(jnp.result_type(float))
+    return array
+
+
+def parameter(spec: ParamSpec) -> Any:
+    """Declare a stored per-asset parameter field, with its `ParamSpec` as metadata."""
+    return eqx.field(converter=_as_parameter_array, metadata={"param_spec": spec})
+
+
+def parameter_specs(pool: eqx.Module | type[eqx.Module]) -> dict[str, ParamSpec]:
+    """The stored parameters of a pool (or pool class) with their descriptions and ranges.
+
+    **Arguments:**
+
+    - `pool`: a pool instance or class, e.g. `MomentumPool`.
+
+    **Returns:**
+
+    A dict from field name to [`ParamSpec`][quantamm_eqx.ParamSpec], in field order.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx import MomentumPool, parameter_specs
+    >>> spec = parameter_specs(MomentumPool)["log_k"]
+    >>> spec.low, spec.high, spec.trainable
+    (-6.6, 12.0, True)
+    ```
+    """
+    return {
+        field.name: field.metadata["param_spec"]
+        for field in dataclasses.fields(pool)
+        if "param_spec" in field.metadata
+    }
+
+
+def trainable_filter(pool: eqx.Module) -> PyTree[bool]:
+    """A filter spec marking the pool's trainable parameters (for `eqx.partition`, optimisers).
+
+    Stored parameters whose [`ParamSpec`][quantamm_eqx.ParamSpec] says `trainable=False`
+    (the initial weights' logits) are `False`; every other array leaf is `True`.
+
+    **Arguments:**
+
+    - `pool`: a pool (or a stacked batch of pools).
+
+    **Returns:**
+
+    A pytree of bools with the structure of `pool`.
+
+    **Example:**
+
+    ```python
+    >>> import equinox as eqx
+    >>> from quantamm_eqx import MomentumPool, trainable_filter
+    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=5.0, k_per_day=10.0)
+    >>> params, frozen = eqx.partition(pool, trainable_filter(pool))
+    >>> params.initial_weights_logits is None, frozen.initial_weights_logits is None
+    (True, False)
+    ```
+    """
+    mask = jax.tree_util.tree_map(eqx.is_inexact_array, pool)
+    frozen = [name for name, spec in parameter_specs(pool).items() if not spec.trainable]
+    if not frozen:
+        return mask
+    return eqx.tree_at(
+        lambda tree: [getattr(tree, name) for name in frozen], mask, [False] * len(frozen)
+    )
