@@ -6,6 +6,7 @@ from . import compat as compat
 from . import estimators as estimators
 from . import pools as pools
 from . import transforms as transforms
+from . import weights as weights
 from ._config import SimulationConfig as SimulationConfig
 from ._pools.anti_momentum import AntiMomentumPool as AntiMomentumPool
 from ._pools.base import AbstractPool as AbstractPool
@@ -14,6 +15,9 @@ from ._pools.momentum import MomentumPool as MomentumPool
 from ._pools.params import ParamSpec as ParamSpec
 from ._pools.params import parameter_specs as parameter_specs
 from ._pools.params import trainable_filter as trainable_filter
+from ._weights.schedule import WeightSchedule as WeightSchedule
+from ._weights.schedule import minute_weights as minute_weights
+from ._weights.schedule import weight_schedule as weight_schedule
 
 try:
     __version__ = importlib.metadata.version("quantamm_eqx")

@@ -79,7 +79,7 @@ def logit(p: RealLike) -> FloatArray:
     """
     p = as_float_array(p, "p")
     p = check_values(p, (p >= 0) & (p <= 1), "p", "lie in [0, 1]")
-    return jnp.log(p) - jnp.log1p(-p)
+    return jnp.log(p / (1 - p))
 
 
 def squareplus(x: RealLike) -> FloatArray:

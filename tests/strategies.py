@@ -60,3 +60,46 @@ def scenarios(draw, pool_classes=POOL_CLASSES):
     config = draw(configs())
     prices = draw(minute_prices(n_assets, config.chunk_period))
     return pool, config, prices
+
+
+@st.composite
+def weight_configs(draw, n_assets):
+    """Configurations exercising the guardrails: bounds, speed limit, interpolation."""
+    chunk_period = draw(st.sampled_from([1, 4, 15]))
+    minimum_weight = draw(st.none() | st.floats(0.0, 0.9 / n_assets))
+    return SimulationConfig(
+        chunk_period=chunk_period,
+        weight_interpolation_period=draw(st.integers(1, chunk_period)),
+        maximum_change=draw(st.sampled_from([1e-4, 1e-3, 1e-2, 0.5])),
+        minimum_weight=minimum_weight,
+        max_memory_days=draw(st.sampled_from([1.0, 30.0])),
+        interpolation=draw(st.sampled_from(["linear", "approx_optimal"])),
+        use_alt_lamb=draw(st.booleans()),
+    )
+
+
+@st.composite
+def bouts(draw, pool_classes=POOL_CLASSES):
+    """(pool, config, minute prices, start_index, bout_length) for a valid bout.
+
+    Initial weights lie inside the configuration's weight bounds, as any pool that has
+    already been running does.
+    """
+    n_assets = draw(st.integers(2, 4))
+    pool = draw(pools(draw(st.sampled_from(pool_classes)), n_assets))
+    config = draw(weight_configs(n_assets))
+    minimum = config.minimum_weight_for(n_assets)
+    weights = draw(hnp.arrays(np.float64, n_assets, elements=st.floats(minimum + 1e-3, 1.0)))
+    weights = minimum + (1 - n_assets * minimum) * weights / weights.sum()
+    fields = {name: getattr(pool, name) for name in parameter_specs(pool)}
+    pool = type(pool)(**{**fields, "initial_weights_logits": np.log(weights)})
+    c = config.chunk_period
+    start_index = c * draw(st.integers(1, 6)) + draw(st.integers(0, c - 1))
+    bout_length = draw(st.integers(2, 10 * c))
+    n_minutes = start_index + bout_length - 1 + draw(st.integers(0, 2 * c))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    steps = rng.normal(0.0, draw(st.sampled_from([1e-3, 2e-2])), (n_minutes - 1, n_assets))
+    prices = 10.0 ** rng.uniform(-1, 2, n_assets) * np.exp(
+        np.vstack([np.zeros((1, n_assets)), np.cumsum(steps, axis=0)])
+    )
+    return pool, config, prices, start_index, bout_length

@@ -20,6 +20,10 @@ MODULES = [
     "quantamm_eqx._pools.anti_momentum",
     "quantamm_eqx._pools.channel",
     "quantamm_eqx.compat",
+    "quantamm_eqx._weights.guardrails",
+    "quantamm_eqx._weights.coarse",
+    "quantamm_eqx._weights.interpolation",
+    "quantamm_eqx._weights.schedule",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

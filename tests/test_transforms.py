@@ -37,9 +37,10 @@ def reference_closed_form(memory_days: float, chunk_period: float) -> float:
 
 @given(st.floats(-30, 30))
 def test_logit_inverts_sigmoid(x):
-    # Storing p = sigmoid(x) near 1 keeps 1 - p only to eps / (1 - p): the round trip is
-    # accurate to about eps * (1 + exp(|x|)), no better.
-    np.testing.assert_allclose(logit(sigmoid(x)), x, rtol=1e-14, atol=1e-15 * (1 + np.exp(abs(x))))
+    # Storing p = sigmoid(x) near 1 keeps 1 - p only to eps / (1 - p), so the round trip is
+    # accurate to about eps * (1 + exp(|x|)) at best; XLA's CPU log and exp add errors of a
+    # few ulps each (measured: up to 1e-14 relative against exact logits of the stored p).
+    np.testing.assert_allclose(logit(sigmoid(x)), x, rtol=1e-13, atol=1e-14 * (1 + np.exp(abs(x))))
 
 
 def test_sigmoid_is_stable_for_large_arguments():

@@ -43,6 +43,13 @@ SCRIPT = textwrap.dedent(
     expect(r"`prices` must be real-valued", ewma_gradients, np.ones((4, 2), complex), 0.5)
     expect(r"`method` must be one of \('scan', 'associative'\); got 'fft'",
            ewma_gradients, prices, 0.5, method="fft")
+    from quantamm_eqx import MomentumPool, SimulationConfig, minute_weights
+    pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    expect(r"`bout_length` must be an integer number of minutes; got 2.5",
+           minute_weights, pool, np.ones((500, 3)), config, start_index=60, bout_length=2.5)
+    expect(r"`start_index` must be an integer minute; got 60.5",
+           minute_weights, pool, np.ones((500, 3)), config, start_index=60.5, bout_length=20)
     print("all errors as expected")
     """
 )

@@ -1,0 +1,140 @@
+"""The guardrails of SPEC §4.2: normalisation, weight bounds, rounding fix, speed limit."""
+
+import jax.numpy as jnp
+from jax import lax
+from jaxtyping import Array, Float
+
+from .._custom_types import AssetVector
+
+#: Added to `max|diff|` before dividing by it in the speed limit (the reference's guard).
+SPEED_LIMIT_EPSILON = 1e-10
+
+
+def straight_through(soft: Array, hard: Array) -> Array:
+    """`hard` in the forward pass; the gradient of `soft` in the backward pass.
+
+    Computed as `soft - stop_gradient(soft) + stop_gradient(hard)`, whose forward value is
+    `hard` exactly (the textbook `soft + stop_gradient(hard - soft)` can differ by an ulp).
+
+    **Example:**
+
+    ```python
+    >>> import jax
+    >>> from quantamm_eqx.weights import straight_through
+    >>> float(jax.grad(lambda x: straight_through(x, jax.numpy.clip(x, 0.0, 1.0)))(2.0))
+    1.0
+    ```
+    """
+    return soft - lax.stop_gradient(soft) + lax.stop_gradient(hard)
+
+
+def normalise(raw: Float[Array, "*batch asset"]) -> Float[Array, "*batch asset"]:
+    """Project onto the simplex by dividing by the sum: `raw / sum(raw)`.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.weights import normalise
+    >>> normalise(jnp.array([1.0, 3.0])).tolist()
+    [0.25, 0.75]
+    ```
+    """
+    return raw / jnp.sum(raw, axis=-1, keepdims=True)
+
+
+def clip_weights(
+    weights: AssetVector, minimum_weight: float, *, straight_through_clip: bool = False
+) -> AssetVector:
+    """Clip normalised weights to `[minimum_weight, 1 - (n - 1) * minimum_weight]`.
+
+    Weights below the minimum are raised to it; the others are rescaled to share the weight
+    that is left, `1 - count(below) * minimum_weight`, in proportion (SPEC §4.2). The result
+    sums to one up to rounding (see [`fix_rounding`][quantamm_eqx.weights.fix_rounding]).
+
+    **Arguments:**
+
+    - `weights`: normalised weights, shape `(n_assets,)`.
+    - `minimum_weight`: the floor of every weight.
+    - `straight_through_clip`: forward values as stated, gradients as if the clip were
+      absent (the reference's `ste_min_max_weight`).
+
+    **Returns:**
+
+    The clipped weights.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.weights import clip_weights
+    >>> [round(w, 12) for w in clip_weights(jnp.array([0.01, 0.49, 0.5]), 0.1).tolist()]
+    [0.1, 0.445454545455, 0.454545454545]
+    ```
+    """
+    n_assets = weights.shape[-1]
+    maximum_weight = 1.0 - (n_assets - 1) * minimum_weight
+    below = weights < minimum_weight
+    clipped = jnp.clip(weights, minimum_weight, maximum_weight)
+    if straight_through_clip:
+        clipped = straight_through(weights, clipped)
+    remaining = 1 - jnp.sum(below, dtype=weights.dtype) * minimum_weight
+    others = jnp.sum(jnp.where(~below, clipped, 0.0))
+    return jnp.where(~below, clipped * remaining / others, clipped)
+
+
+def fix_rounding(weights: AssetVector) -> AssetVector:
+    """Add `1 - sum(weights)` to the largest weight, so the weights sum to one exactly.
+
+    The gradient passes as if the correction were absent (it is a rounding-level change
+    selected by an `argmax`).
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.weights import fix_rounding
+    >>> weights = fix_rounding(jnp.array([0.2, 0.5, 0.3 + 1e-12]))
+    >>> float(weights.sum()), float(weights[1]) < 0.5
+    (1.0, True)
+    ```
+    """
+    largest = jnp.arange(weights.shape[-1]) == jnp.argmax(weights)
+    corrected = jnp.where(largest, weights - jnp.sum(weights) + 1.0, weights)
+    return weights + lax.stop_gradient(corrected - weights)
+
+
+def limit_change(
+    diff: AssetVector, maximum_change: float, *, straight_through_limit: bool = False
+) -> AssetVector:
+    """The speed limit: scale `diff` down uniformly so that `max|diff| <= maximum_change`.
+
+    When `max|diff| > maximum_change`, returns `diff * maximum_change / (max|diff| + 1e-10)`
+    (the reference's guard against division by zero), which keeps the direction of the move.
+
+    **Arguments:**
+
+    - `diff`: the per-minute weight change, shape `(n_assets,)`.
+    - `maximum_change`: the largest allowed change of any weight per minute.
+    - `straight_through_limit`: forward values as stated, gradients as if unlimited (the
+      reference's `ste_max_change`).
+
+    **Returns:**
+
+    The limited change.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.weights import limit_change
+    >>> [round(d, 9) for d in limit_change(jnp.array([0.004, -0.002, -0.002]), 1e-3).tolist()]
+    [0.001, -0.0005, -0.0005]
+    ```
+    """
+    largest = jnp.max(jnp.abs(diff))
+    scale = maximum_change / (largest + SPEED_LIMIT_EPSILON)
+    limited = jnp.where(largest > maximum_change, diff * scale, diff)
+    if straight_through_limit:
+        limited = straight_through(diff, limited)
+    return limited
