@@ -55,6 +55,10 @@ class WeightSchedule(eqx.Module):
             interpolation=self.interpolation,  # type: ignore[arg-type]
         )
 
+    def _first_block(self) -> Float[Array, "chunk asset"]:
+        shape = (self.chunk_period, self.initial_weights.shape[-1])
+        return jnp.broadcast_to(self.initial_weights, shape)
+
     def block(self, index: int | Int[Array, ""]) -> Float[Array, "chunk asset"]:
         """The minute weights of block `index` (0 is the initial block), `(chunk_period, n)`.
 
@@ -74,9 +78,7 @@ class WeightSchedule(eqx.Module):
         True
         ```
         """
-        first = jnp.broadcast_to(
-            self.initial_weights, (self.chunk_period, self.initial_weights.shape[-1])
-        )
+        first = self._first_block()
         if self.starts.shape[-2] == 0:
             return first
         later = jnp.maximum(index - 1, 0)
@@ -85,9 +87,7 @@ class WeightSchedule(eqx.Module):
 
     def weights(self) -> Float[Array, "rows asset"]:
         """The dense minute weights of the bout, shape `(bout_length - 1, n_assets)`."""
-        first = jnp.broadcast_to(
-            self.initial_weights, (self.chunk_period, self.initial_weights.shape[-1])
-        )
+        first = self._first_block()
         blocks = eqx.filter_vmap(self._interval)(self.starts, self.diffs)
         dense = jnp.concatenate([first, blocks.reshape(-1, first.shape[-1])], axis=0)
         return dense[: self.n_rows]
