@@ -15,6 +15,8 @@ from ._pools.momentum import MomentumPool as MomentumPool
 from ._pools.params import ParamSpec as ParamSpec
 from ._pools.params import parameter_specs as parameter_specs
 from ._pools.params import trainable_filter as trainable_filter
+from ._simulation.simulate import Simulation as Simulation
+from ._simulation.simulate import simulate as simulate
 from ._weights.schedule import WeightSchedule as WeightSchedule
 from ._weights.schedule import minute_weights as minute_weights
 from ._weights.schedule import weight_schedule as weight_schedule

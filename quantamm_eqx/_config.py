@@ -73,6 +73,11 @@ class SimulationConfig(eqx.Module):
     - `arb_fees`: the arbitrageur's proportional cost, in [0, 1).
     - `ste_min_max_weight`, `ste_max_change`: straight-through gradients for the weight
       clip and the speed limit (forward values unchanged).
+    - `arb_invariant_slack`: with fees, an arbitrage trade is valid if it lowers the pool's
+      weighted-product invariant by at most this fraction. 0 (the reference's rule) compares
+      numbers that are equal in exact arithmetic for the optimal trade, so rounding decides
+      (and can decide differently under `jit`, `grad` or `vmap`); a slack of about
+      `1000 * eps` (2e-13 in float64) makes the decisions independent of rounding.
 
     **Raises:**
 
@@ -104,6 +109,7 @@ class SimulationConfig(eqx.Module):
     arb_fees: float = _setting(_to_float, "arb_fees", 0.0)
     ste_min_max_weight: bool = _setting(_to_bool, "ste_min_max_weight", False)
     ste_max_change: bool = _setting(_to_bool, "ste_max_change", False)
+    arb_invariant_slack: float = _setting(_to_float, "arb_invariant_slack", 0.0)
 
     def __check_init__(self):
         def require(ok: bool, field: str, requirement: str) -> None:
@@ -145,6 +151,11 @@ class SimulationConfig(eqx.Module):
         require(0 <= self.fees < 1, "fees", "lie in [0, 1) (a fraction of the trade)")
         require(finite(self.gas_cost) and self.gas_cost >= 0, "gas_cost", "be finite and >= 0")
         require(0 <= self.arb_fees < 1, "arb_fees", "lie in [0, 1) (a fraction of the trade)")
+        require(
+            0 <= self.arb_invariant_slack < 1,
+            "arb_invariant_slack",
+            "lie in [0, 1) (a relative tolerance, e.g. 2e-13)",
+        )
 
     @property
     def has_fees(self) -> bool:

@@ -24,6 +24,8 @@ MODULES = [
     "quantamm_eqx._weights.coarse",
     "quantamm_eqx._weights.interpolation",
     "quantamm_eqx._weights.schedule",
+    "quantamm_eqx._simulation.arbitrage",
+    "quantamm_eqx._simulation.simulate",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

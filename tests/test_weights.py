@@ -99,7 +99,7 @@ def test_schedule_is_compact_and_traced_start_works_under_jit():
         return minute_weights(pool, prices, CONFIG, start_index=start, bout_length=1441)
 
     np.testing.assert_allclose(weights_at(jnp.asarray(1440)), schedule.weights(), rtol=1e-14)
-    with pytest.raises(Exception, match=r"the bout \[start_index, start_index \+ 1440\) must lie"):
+    with pytest.raises(Exception, match=r"the bout \[start_index, start_index \+ 1441\) must lie"):
         jax.block_until_ready(weights_at(jnp.asarray(3000)))
 
 
@@ -238,13 +238,13 @@ def test_float32_weights():
         (
             30,
             100,
-            r"`start_index` must be at least chunk_period=60, .* asks for minutes \[30, 129\) "
+            r"`start_index` must be at least chunk_period=60, .* asks for minutes \[30, 130\) "
             r"and `prices` covers minutes \[0, 4321\)",
         ),
         (
             4000,
             1000,
-            r"runs past the price data: the bout asks for minutes \[4000, 4999\) "
+            r"runs past the price data: the bout asks for minutes \[4000, 5000\) "
             r"but `prices` covers minutes \[0, 4321\)",
         ),
         (1440, 0, "`bout_length` must be at least 2 minutes"),
@@ -262,9 +262,9 @@ def test_bad_bouts(start_index, bout_length, message):
 def test_a_bout_that_ends_exactly_at_the_data_is_fine():
     pool = MomentumPool.from_memory_days(n_assets=3, memory_days=2.0, chunk_period=60)
     weights = minute_weights(
-        pool, sample_prices(), CONFIG, start_index=1440, bout_length=4321 - 1440 + 1
+        pool, sample_prices(), CONFIG, start_index=1440, bout_length=4321 - 1440
     )
-    assert weights.shape == (4321 - 1440, 3)
+    assert weights.shape == (4321 - 1440 - 1, 3)
 
 
 def test_minimum_weight_too_large_for_the_pool():

@@ -114,9 +114,9 @@ def _checked_bout(
     available = f"`prices` covers minutes [0, {n_minutes})"
     if is_traced(start_index):
         start = jnp.asarray(start_index)
-        bad = (start < chunk_period) | (start + bout_length - 1 > n_minutes)
+        bad = (start < chunk_period) | (start + bout_length > n_minutes)
         message = (
-            f"the bout [start_index, start_index + {bout_length - 1}) must lie within "
+            f"the bout [start_index, start_index + {bout_length}) must lie within "
             f"[{chunk_period}, {n_minutes}): {available} and the first full coarse step ends "
             f"at minute chunk_period={chunk_period}."
         )
@@ -125,16 +125,16 @@ def _checked_bout(
     if start_array.ndim != 0 or not np.issubdtype(start_array.dtype, np.integer):
         raise ValueError(f"`start_index` must be an integer minute; got {start_index!r}.")
     start = int(start_array)
-    asked = f"the bout asks for minutes [{start}, {start + bout_length - 1})"
+    asked = f"the bout asks for minutes [{start}, {start + bout_length})"
     if start < chunk_period:
         raise ValueError(
             f"`start_index` must be at least chunk_period={chunk_period}, the end of the first "
             f"full coarse step (the rule has not updated before then); {asked} and {available}."
         )
-    if start + bout_length - 1 > n_minutes:
+    if start + bout_length > n_minutes:
         raise ValueError(
             f"The bout runs past the price data: {asked} but {available}. Shorten "
-            f"`bout_length` to at most {n_minutes - start + 1} or start earlier."
+            f"`bout_length` to at most {n_minutes - start} or start earlier."
         )
     return start
 
@@ -204,8 +204,9 @@ def weight_schedule(
     - `prices`: minute prices `(time, n_assets)` from minute 0, burn-in included.
     - `config`: the simulation configuration.
     - `start_index`: the bout's first minute, at least `chunk_period`; may be traced.
-    - `bout_length`: the bout's length in minutes (static); the bout's weights cover
-      minutes `start_index .. start_index + bout_length - 2`.
+    - `bout_length`: the bout's length in minutes (static): it spans the prices of minutes
+      `start_index .. start_index + bout_length - 1`, and its `bout_length - 1` weight rows
+      cover the minutes between them.
     - `method`: the estimator's evaluation (`"scan"` or `"associative"`).
 
     **Returns:**

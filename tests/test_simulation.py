@@ -1,0 +1,224 @@
+"""`simulate` and the reserve paths: hand checks, invariants, transformations, bad input."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import bouts
+
+from quantamm_eqx import MomentumPool, SimulationConfig, WeightSchedule, simulate
+from quantamm_eqx._simulation.reserves import fee_reserves, no_fee_reserves
+
+CONFIG = SimulationConfig(chunk_period=60, weight_interpolation_period=60, max_memory_days=30.0)
+
+
+def sample_prices(n_minutes=3 * 1440 + 1, n_assets=3, seed=0, volatility=1e-3):
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0.0, volatility, (n_minutes, n_assets))
+    return 100.0 * np.exp(np.cumsum(steps, axis=0))
+
+
+def constant_weights(weights, n_rows, chunk_period=10):
+    """A schedule that holds `weights` fixed for `n_rows` minutes."""
+    weights = jnp.asarray(weights)
+    n_intervals = max(0, -(-(n_rows - chunk_period) // chunk_period))
+    zeros = jnp.zeros((n_intervals, weights.shape[0]))
+    return WeightSchedule(
+        initial_weights=weights,
+        starts=zeros + weights,
+        diffs=zeros,
+        chunk_period=chunk_period,
+        weight_interpolation_period=chunk_period,
+        interpolation="linear",
+        n_rows=n_rows,
+    )
+
+
+# --- hand-checked --------------------------------------------------------------------------------
+
+
+def test_price_doubling_in_a_half_half_pool():
+    schedule = constant_weights([0.5, 0.5], n_rows=2)
+    prices = jnp.array([[1.0, 1.0], [2.0, 1.0]])
+    reserves = no_fee_reserves(schedule, prices, jnp.array([1.0, 1.0]))
+    np.testing.assert_allclose(reserves[1], [1 / np.sqrt(2), np.sqrt(2)], rtol=1e-15)
+    # The fee path with a zero fee (and a threshold that the trade clears) agrees.
+    config = SimulationConfig(gas_cost=1e-9)
+    with_threshold = fee_reserves(schedule, prices, jnp.array([1.0, 1.0]), config)
+    np.testing.assert_allclose(with_threshold[1], [1 / np.sqrt(2), np.sqrt(2)], rtol=1e-14)
+
+
+def test_initial_reserves_and_value():
+    pool = MomentumPool.from_memory_days(
+        n_assets=3, initial_weights=[0.2, 0.3, 0.5], chunk_period=60
+    )
+    prices = sample_prices()
+    result = simulate(pool, prices, CONFIG, start_index=1440, bout_length=1441)
+    np.testing.assert_allclose(result.initial_reserves * prices[1440], [2e5, 3e5, 5e5], rtol=1e-14)
+    np.testing.assert_allclose(result.values[0], 1e6, rtol=1e-14)
+    np.testing.assert_array_equal(result.prices, prices[1440:2880])
+
+
+# --- invariants ----------------------------------------------------------------------------------
+
+
+@given(bouts())
+def test_no_fee_pool_holds_its_weights_in_value_every_minute(bout):
+    pool, config, prices, start_index, bout_length = bout
+    result = simulate(pool, prices, config, start_index=start_index, bout_length=bout_length)
+    held = np.asarray(result.reserves * result.prices)
+    np.testing.assert_allclose(held / held.sum(axis=1, keepdims=True), result.weights, rtol=1e-9)
+    np.testing.assert_allclose(result.values, held.sum(axis=1), rtol=1e-13)
+
+
+@st.composite
+def fee_paths(draw):
+    n_assets = draw(st.integers(2, 4))
+    weights = draw(st.lists(st.floats(0.1, 1.0), min_size=n_assets, max_size=n_assets))
+    weights = np.array(weights) / np.sum(weights)
+    n_rows = draw(st.integers(2, 40))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    log_prices = np.cumsum(
+        rng.normal(0.0, draw(st.sampled_from([1e-3, 1e-2])), (n_rows, n_assets)), 0
+    )
+    config = SimulationConfig(
+        fees=draw(st.sampled_from([0.0005, 0.003, 0.01])),
+        gas_cost=draw(st.sampled_from([0.0, 1e-4])),
+        arb_fees=draw(st.sampled_from([0.0, 5e-4])),
+        arb_invariant_slack=draw(st.sampled_from([0.0, 2e-13])),
+    )
+    return weights, 10.0 * np.exp(log_prices), config
+
+
+@given(fee_paths())
+def test_fee_path_keeps_reserves_positive_and_never_lowers_the_invariant(path):
+    weights, prices, config = path
+    schedule = constant_weights(weights, n_rows=prices.shape[0])
+    initial = jnp.asarray(weights * 1e6 / prices[0])
+    reserves = np.asarray(fee_reserves(schedule, jnp.asarray(prices), initial, config))
+    assert np.all(reserves > 0)
+    invariant = np.prod(np.vstack([initial, reserves]) ** weights, axis=1)
+    steps = invariant[1:] / invariant[:-1] - 1
+    assert np.all(steps >= -(config.arb_invariant_slack + 1e-12))
+
+
+@given(
+    st.floats(0.0005, 0.01),
+    st.floats(-0.99, 0.99),
+    st.lists(st.floats(0.2, 1.0), min_size=3, max_size=3),
+)
+def test_moves_inside_the_no_arbitrage_band_trade_nothing(fee, fraction, raw_weights):
+    weights = np.array(raw_weights) / np.sum(raw_weights)
+    band = -np.log(1 - fee)
+    prices = np.array([[1.0, 2.0, 3.0], [np.exp(fraction * band), 2.0, 3.0]])
+    schedule = constant_weights(weights, n_rows=2)
+    initial = jnp.asarray(weights * 1e6 / prices[0])
+    reserves = fee_reserves(schedule, jnp.asarray(prices), initial, SimulationConfig(fees=fee))
+    np.testing.assert_array_equal(reserves[1], initial)
+
+
+# --- determinism, transformations ---------------------------------------------------------------
+
+
+def test_fee_path_is_reproducible_under_jit_grad_and_vmap_with_a_slack():
+    # With `arb_invariant_slack` the arbitrage decisions do not depend on rounding, so the
+    # paths agree to rounding; without it they can differ by whole trades (SPEC §7).
+    # XLA contracts multiply-adds differently in different programs, so agreement is to
+    # ~1e-15 relative, not bitwise.
+    pool = MomentumPool.from_memory_days(
+        n_assets=3, memory_days=1.0, k_per_day=50.0, chunk_period=60
+    )
+    config = SimulationConfig(
+        chunk_period=60, weight_interpolation_period=60, fees=0.003, arb_invariant_slack=2e-13
+    )
+    prices = jnp.asarray(sample_prices(n_minutes=2 * 1440 + 1, volatility=3e-3))
+
+    def values(pool):
+        return simulate(pool, prices, config, start_index=1440, bout_length=1441).values
+
+    jitted = eqx.filter_jit(values)(pool)
+    (_, in_grad), _ = eqx.filter_jit(
+        eqx.filter_value_and_grad(lambda p: (values(p)[-1], values(p)), has_aux=True)
+    )(pool)
+    stacked = jax.tree_util.tree_map(lambda x: jnp.stack([x, x]), pool)
+    batched = eqx.filter_jit(eqx.filter_vmap(values))(stacked)
+    np.testing.assert_allclose(in_grad, jitted, rtol=1e-12)
+    np.testing.assert_allclose(batched[0], jitted, rtol=1e-12)
+    np.testing.assert_array_equal(batched[0], batched[1])
+
+
+@pytest.mark.parametrize("fees", [0.0, 0.003])
+def test_simulate_is_differentiable_and_vmappable(fees):
+    # With fees, a slack keeps the arbitrage decisions the same in both programs.
+    config = SimulationConfig(
+        chunk_period=60, weight_interpolation_period=60, fees=fees, arb_invariant_slack=2e-13
+    )
+    prices = sample_prices(n_minutes=2 * 1440 + 1)
+    members = [
+        MomentumPool.from_memory_days(3, memory_days=d, k_per_day=30.0, chunk_period=60)
+        for d in (1.0, 3.0)
+    ]
+    stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *members)
+
+    def final_value(pool):
+        return simulate(pool, prices, config, start_index=1440, bout_length=1441).values[-1]
+
+    grads = eqx.filter_grad(final_value)(members[0])
+    assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree_util.tree_leaves(grads))
+    assert float(jnp.abs(grads.log_k).sum()) > 0
+    batched = eqx.filter_vmap(final_value)(stacked)
+    np.testing.assert_allclose(batched, [final_value(m) for m in members], rtol=1e-9)
+
+
+@pytest.mark.parametrize("fees", [0.0, 0.003])
+def test_float32_simulation(fees):
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=fees)
+    pool64 = MomentumPool.from_memory_days(3, memory_days=2.0, chunk_period=60)
+    pool32 = jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), pool64)
+    prices = sample_prices(n_minutes=2 * 1440 + 1)
+    result32 = simulate(
+        pool32, prices.astype(np.float32), config, start_index=1440, bout_length=1441
+    )
+    result64 = simulate(pool64, prices, config, start_index=1440, bout_length=1441)
+    assert result32.values.dtype == jnp.float32
+    np.testing.assert_allclose(result32.values, result64.values, rtol=1e-4)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def test_prices_shorter_than_the_bout():
+    pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
+    prices = sample_prices(n_minutes=2000)
+    with pytest.raises(
+        ValueError, match=r"asks for minutes \[1440, 2001\) but `prices` covers minutes \[0, 2000\)"
+    ):
+        simulate(pool, prices, CONFIG, start_index=1440, bout_length=561)
+
+
+def test_non_positive_prices_in_the_bout():
+    pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
+    prices = sample_prices()
+    prices[1500, 2] = 0.0
+    with pytest.raises(
+        ValueError,
+        match=r"`prices` must contain only finite, .*found 0.0 at index \(1500, 2\)",
+    ):
+        simulate(pool, prices, CONFIG, start_index=1440, bout_length=200)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"fees": -0.001}, "`fees` must lie in"),
+        ({"gas_cost": -1.0}, "`gas_cost` must be finite and >= 0"),
+        ({"arb_fees": -0.001}, "`arb_fees` must lie in"),
+        ({"arb_invariant_slack": -1e-12}, "`arb_invariant_slack` must lie in"),
+    ],
+)
+def test_negative_fees_and_thresholds(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SimulationConfig(**kwargs)
