@@ -74,10 +74,12 @@ class SimulationConfig(eqx.Module):
     - `ste_min_max_weight`, `ste_max_change`: straight-through gradients for the weight
       clip and the speed limit (forward values unchanged).
     - `arb_invariant_slack`: with fees, an arbitrage trade is valid if it lowers the pool's
-      weighted-product invariant by at most this fraction. 0 (the reference's rule) compares
-      numbers that are equal in exact arithmetic for the optimal trade, so rounding decides
-      (and can decide differently under `jit`, `grad` or `vmap`); a slack of about
-      `1000 * eps` (2e-13 in float64) makes the decisions independent of rounding.
+      weighted-product invariant by at most this fraction. The optimal trade leaves the
+      invariant unchanged in exact arithmetic, so the reference's rule, 0 (the default),
+      lets rounding decide, and it can decide differently under `jit`, `grad` or `vmap`
+      (values then differ by whole trades). In float64 a slack of about 2e-13 makes the
+      decisions independent of rounding; in float32 no slack separates rounding from real
+      invariant losses (a trade that lowers the invariant extracts value), so keep 0.
 
     **Raises:**
 
@@ -154,7 +156,7 @@ class SimulationConfig(eqx.Module):
         require(
             0 <= self.arb_invariant_slack < 1,
             "arb_invariant_slack",
-            "lie in [0, 1) (a relative tolerance, e.g. 2e-13)",
+            "lie in [0, 1) (a relative tolerance, e.g. 2e-13 in float64)",
         )
 
     @property

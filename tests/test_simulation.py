@@ -125,9 +125,9 @@ def test_moves_inside_the_no_arbitrage_band_trade_nothing(fee, fraction, raw_wei
 
 def test_fee_path_is_reproducible_under_jit_grad_and_vmap_with_a_slack():
     # With `arb_invariant_slack` the arbitrage decisions do not depend on rounding, so the
-    # paths agree to rounding; without it they can differ by whole trades (SPEC §7).
-    # XLA contracts multiply-adds differently in different programs, so agreement is to
-    # ~1e-15 relative, not bitwise.
+    # paths agree to rounding; with the reference's 0 (the default) they can differ by
+    # whole trades (SPEC §7). XLA contracts multiply-adds differently in different programs
+    # (openxla/xla#41579), so agreement is to ~1e-15 relative, not bitwise.
     pool = MomentumPool.from_memory_days(
         n_assets=3, memory_days=1.0, k_per_day=50.0, chunk_period=60
     )
