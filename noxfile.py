@@ -44,6 +44,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks; results go to `benchmarks/results/`."""
+    """Run the benchmarks (estimators, then `simulate`); results go to `benchmarks/results/`."""
     session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/simulate.py", *session.posargs)
