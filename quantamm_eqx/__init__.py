@@ -4,6 +4,7 @@ import importlib.metadata
 
 from . import compat as compat
 from . import estimators as estimators
+from . import metrics as metrics
 from . import pools as pools
 from . import transforms as transforms
 from . import weights as weights

@@ -26,6 +26,7 @@ MODULES = [
     "quantamm_eqx._weights.schedule",
     "quantamm_eqx._simulation.arbitrage",
     "quantamm_eqx._simulation.simulate",
+    "quantamm_eqx._metrics",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 
