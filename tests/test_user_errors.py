@@ -50,6 +50,9 @@ SCRIPT = textwrap.dedent(
            minute_weights, pool, np.ones((500, 3)), config, start_index=60, bout_length=2.5)
     expect(r"`start_index` must be an integer minute; got 60.5",
            minute_weights, pool, np.ones((500, 3)), config, start_index=60.5, bout_length=20)
+    from quantamm_eqx.metrics import returns
+    expect(r"`values` must be a 1-D series of pool values; got shape \(3, 2\)",
+           returns, jnp.ones((3, 2)))
     print("all errors as expected")
     """
 )
