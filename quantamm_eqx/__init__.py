@@ -18,6 +18,10 @@ from ._pools.params import parameter_specs as parameter_specs
 from ._pools.params import trainable_filter as trainable_filter
 from ._simulation.simulate import Simulation as Simulation
 from ._simulation.simulate import simulate as simulate
+from ._training.fit import FitResult as FitResult
+from ._training.fit import fit as fit
+from ._training.fit import load_pool as load_pool
+from ._training.fit import save_pool as save_pool
 from ._weights.schedule import WeightSchedule as WeightSchedule
 from ._weights.schedule import minute_weights as minute_weights
 from ._weights.schedule import weight_schedule as weight_schedule

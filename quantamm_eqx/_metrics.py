@@ -18,6 +18,13 @@ def _values(result: Values | Simulation) -> Values:
     return values
 
 
+def _std(returns: Float[Array, " n"]) -> Float[Array, ""]:
+    """Population std whose gradient is finite (zero) when all returns are equal."""
+    variance = jnp.var(returns)
+    positive = variance > 0
+    return jnp.where(positive, jnp.sqrt(jnp.where(positive, variance, 1.0)), 0.0)
+
+
 def daily_log_sharpe(result: Values | Simulation) -> Float[Array, ""]:
     """Annualised Sharpe ratio of daily log returns: the default training objective.
 
@@ -34,7 +41,7 @@ def daily_log_sharpe(result: Values | Simulation) -> Float[Array, ""]:
 
     **Raises:**
 
-    `ValueError` if the series is shorter than one day and one minute (two daily values).
+    `ValueError` if the series has fewer than two daily returns (`2 * 1440 + 1` minutes).
 
     **Example:**
 
@@ -47,14 +54,14 @@ def daily_log_sharpe(result: Values | Simulation) -> Float[Array, ""]:
     ```
     """
     values = _values(result)
-    if values.shape[0] < MINUTES_PER_DAY + 1:
+    if values.shape[0] < 2 * MINUTES_PER_DAY + 1:
         raise ValueError(
-            "`daily_log_sharpe` needs at least two daily values, i.e. a series of at least "
-            f"{MINUTES_PER_DAY + 1} minutes; got {values.shape[0]}. Use a longer bout."
+            "`daily_log_sharpe` needs at least two daily returns, i.e. a series of at least "
+            f"{2 * MINUTES_PER_DAY + 1} minutes; got {values.shape[0]}. Use a longer bout."
         )
     daily = values[::MINUTES_PER_DAY]
     returns = jnp.diff(jnp.log(daily + 1e-12))
-    return jnp.sqrt(365.0) * jnp.mean(returns) / (jnp.std(returns) + 1e-8)
+    return jnp.sqrt(365.0) * jnp.mean(returns) / (_std(returns) + 1e-8)
 
 
 def returns(result: Values | Simulation) -> Float[Array, ""]:
@@ -128,7 +135,7 @@ def sharpe(result: Values | Simulation) -> Float[Array, ""]:
     values = _values(result)
     _need(values, 3, "sharpe")
     minute_returns = _simple_returns(values)
-    return jnp.sqrt(float(MINUTES_PER_YEAR)) * jnp.mean(minute_returns) / jnp.std(minute_returns)
+    return jnp.sqrt(float(MINUTES_PER_YEAR)) * jnp.mean(minute_returns) / _std(minute_returns)
 
 
 def daily_sharpe(result: Values | Simulation) -> Float[Array, ""]:
@@ -149,7 +156,7 @@ def daily_sharpe(result: Values | Simulation) -> Float[Array, ""]:
     values = _values(result)
     _need(values, 2 * MINUTES_PER_DAY + 1, "daily_sharpe")
     daily_returns = _simple_returns(values[::MINUTES_PER_DAY])
-    return jnp.sqrt(365.0) * jnp.mean(daily_returns) / jnp.std(daily_returns)
+    return jnp.sqrt(365.0) * jnp.mean(daily_returns) / _std(daily_returns)
 
 
 def annualised_returns(result: Values | Simulation) -> Float[Array, ""]:

@@ -27,6 +27,7 @@ MODULES = [
     "quantamm_eqx._simulation.arbitrage",
     "quantamm_eqx._simulation.simulate",
     "quantamm_eqx._metrics",
+    "quantamm_eqx._training.fit",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

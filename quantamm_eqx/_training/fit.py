@@ -1,0 +1,327 @@
+"""`fit`: train a pool (or a population of pools) on random bouts with optax."""
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import lax
+from jaxtyping import Array, Bool, Float, PRNGKeyArray, PyTree
+
+from .. import _metrics
+from .._config import SimulationConfig
+from .._custom_types import PricesLike
+from .._pools.base import AbstractPool
+from .._pools.params import trainable_filter
+from .._simulation.simulate import Simulation, simulate
+from .._validation import checked_prices
+
+#: Objectives `fit` accepts by name: functions of a `Simulation`, higher is better.
+OBJECTIVES: dict[str, Callable[[Simulation], Array]] = {
+    "daily_log_sharpe": _metrics.daily_log_sharpe,
+    "sharpe": _metrics.sharpe,
+    "daily_sharpe": _metrics.daily_sharpe,
+    "returns": _metrics.returns,
+    "annualised_returns": _metrics.annualised_returns,
+    "returns_over_hodl": _metrics.returns_over_hodl,
+    "returns_over_uniform_hodl": _metrics.returns_over_uniform_hodl,
+    "max_drawdown": _metrics.max_drawdown,
+    "calmar": _metrics.calmar,
+    "sterling": _metrics.sterling,
+    "ulcer": _metrics.ulcer,
+}
+
+
+class FitResult(eqx.Module):
+    """The result of [`fit`][quantamm_eqx.fit].
+
+    **Fields:**
+
+    - `pool`: the best pool: the population member and step with the best validation
+      objective, or (without validation) the final pool's best member by training objective;
+    - `final_pool`: the pool (or stacked population) after the last step;
+    - `train_objective`: the mini-batch training objective before each step,
+      `(steps,)` or `(steps, population)`;
+    - `val_objective`: the validation objective after each step (same shape), or `None`;
+    - `skipped`: whether each step was skipped because its gradient was not finite;
+    - `best_step`, `best_member`: where `pool` comes from (-1 for the starting pool).
+    """
+
+    pool: AbstractPool
+    final_pool: AbstractPool
+    train_objective: Float[Array, "..."]
+    val_objective: Float[Array, "..."] | None
+    skipped: Bool[Array, "..."]
+    best_step: int = eqx.field(static=True)
+    best_member: int = eqx.field(static=True)
+
+
+def _objective_function(objective: str | Callable[[Simulation], Array]):
+    if callable(objective):
+        return objective
+    if objective not in OBJECTIVES:
+        raise ValueError(
+            f"`objective` must be one of {sorted(OBJECTIVES)} or a callable; got {objective!r}."
+        )
+    return OBJECTIVES[objective]
+
+
+def _all_finite(tree: PyTree) -> Array:
+    leaves = [jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree_util.tree_leaves(tree)]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
+
+
+def save_pool(path: str | os.PathLike, pool: AbstractPool) -> None:
+    """Save a pool's parameters with `eqx.tree_serialise_leaves`, atomically.
+
+    **Example:**
+
+    ```python
+    >>> import tempfile, pathlib
+    >>> from quantamm_eqx import MomentumPool, load_pool, save_pool
+    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=3.0)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "pool.eqx"
+    >>> save_pool(path, pool)
+    >>> bool((load_pool(path, like=pool).logit_lamb == pool.logit_lamb).all())
+    True
+    ```
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            eqx.tree_serialise_leaves(file, pool)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_pool(path: str | os.PathLike, like: AbstractPool) -> AbstractPool:
+    """Load parameters saved by [`save_pool`][quantamm_eqx.save_pool].
+
+    `like` is a pool of the same type and shapes (e.g. built with `from_memory_days`).
+    """
+    with open(path, "rb") as file:
+        return eqx.tree_deserialise_leaves(file, like)
+
+
+def fit(
+    pool: AbstractPool,
+    prices: PricesLike,
+    config: SimulationConfig,
+    *,
+    bout_length: int,
+    steps: int,
+    key: PRNGKeyArray,
+    objective: str | Callable[[Simulation], Array] = "daily_log_sharpe",
+    optimizer: optax.GradientTransformation | None = None,
+    batch_size: int = 8,
+    val_fraction: float = 0.0,
+    burn_in: int | None = None,
+    steps_per_chunk: int = 10,
+    progress: bool = True,
+    checkpoint: str | os.PathLike | None = None,
+) -> FitResult:
+    """Train a pool's parameters by gradient ascent on an objective over random bouts.
+
+    The prices are split in time: the first `1 - val_fraction` are the training span, the
+    rest the validation span. Each step samples `batch_size` bout windows of `bout_length`
+    minutes inside the training span (starting after `burn_in`, so the pool's estimator
+    has history), simulates them (`vmap`), and follows the gradient of the mean objective.
+    Steps whose gradient is not finite are skipped (and reported in `skipped`). The
+    initial weights' logits are frozen ([`trainable_filter`][quantamm_eqx.trainable_filter]).
+
+    A stacked pool (every field with a leading population axis) trains each member
+    independently on the same windows, and the best member is returned. Steps run in
+    `lax.scan` chunks of `steps_per_chunk` inside one compiled function.
+
+    **Arguments:**
+
+    - `pool`: the starting pool, or a stacked population.
+    - `prices`: minute prices `(time, n_assets)`.
+    - `config`: the simulation configuration.
+    - `bout_length`: minutes per training bout.
+    - `steps`: optimisation steps.
+    - `key`: a JAX PRNG key (fixes the windows; the same key gives the same result).
+    - `objective`: a name in `OBJECTIVES` or a function of a `Simulation`; maximised.
+    - `optimizer`: an optax transformation; default Adam (learning rate 0.05) after
+      clipping the gradient's global norm to 10. Schedules and clipping compose via optax.
+    - `batch_size`: windows per step.
+    - `val_fraction`: the fraction of the prices (at the end) held out for validation,
+      in [0, 1); the validation objective is one bout over the whole validation span.
+    - `burn_in`: the first minute a training window may start at; default `chunk_period`.
+    - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates).
+    - `progress`: show a progress bar.
+    - `checkpoint`: a path where the best pool is saved after every chunk.
+
+    **Returns:**
+
+    The [`FitResult`][quantamm_eqx.FitResult].
+
+    **Raises:**
+
+    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), or a
+    `bout_length` that does not fit in the training span after the burn-in.
+    """
+    objective_fn = _objective_function(objective)
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"`val_fraction` must lie in [0, 1); got {val_fraction!r}.")
+    if steps < 1 or steps_per_chunk < 1 or batch_size < 1:
+        raise ValueError("`steps`, `steps_per_chunk` and `batch_size` must be positive integers.")
+    prices = checked_prices(prices)
+    n_minutes = prices.shape[0]
+    n_train = int(round(n_minutes * (1 - val_fraction)))
+    first_start = config.chunk_period if burn_in is None else max(burn_in, config.chunk_period)
+    last_start = n_train - bout_length
+    if last_start < first_start:
+        raise ValueError(
+            f"`bout_length`={bout_length} does not fit in the training span: minutes "
+            f"[{first_start}, {n_train}) leave {max(n_train - first_start, 0)} minutes after the "
+            "burn-in. Shorten the bout, lower `val_fraction` or `burn_in`, or add data."
+        )
+    validate = val_fraction > 0
+    if validate and n_minutes - n_train < 2:
+        raise ValueError("The validation span is shorter than 2 minutes: raise `val_fraction`.")
+    train_prices = prices[:n_train]
+
+    population = pool.initial_weights_logits.ndim == 2
+    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    if optimizer is None:
+        optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(0.05))
+
+    def member_objective(params, starts):
+        member = eqx.combine(params, frozen_member)
+
+        def one(start):
+            result = simulate(
+                member, train_prices, config, start_index=start, bout_length=bout_length
+            )
+            return objective_fn(result)
+
+        return jnp.mean(jax.vmap(one)(starts))
+
+    def member_validation(params):
+        member = eqx.combine(params, frozen_member)
+        result = simulate(
+            member, prices, config, start_index=n_train, bout_length=n_minutes - n_train
+        )
+        return objective_fn(result)
+
+    def member_step(params, opt_state, starts):
+        value, grads = eqx.filter_value_and_grad(member_objective)(params, starts)
+        grads = jax.tree_util.tree_map(jnp.negative, grads)  # optax minimises
+        finite = _all_finite(grads) & jnp.isfinite(value)
+        updates, new_state = optimizer.update(grads, opt_state, params)
+        new_params = eqx.apply_updates(params, updates)
+        params = jax.tree_util.tree_map(lambda n, o: jnp.where(finite, n, o), new_params, params)
+        opt_state = jax.tree_util.tree_map(
+            lambda n, o: jnp.where(finite, n, o), new_state, opt_state
+        )
+        validation = member_validation(params) if validate else value
+        return params, opt_state, (value, validation, ~finite)
+
+    frozen_member = frozen
+    if population:
+        frozen_member = jax.tree_util.tree_map(lambda x: x[0], frozen)
+        init_state = eqx.filter_vmap(optimizer.init)(params)
+        step_fn = eqx.filter_vmap(member_step, in_axes=(0, 0, None))
+        initial_validation = eqx.filter_vmap(member_validation)(params) if validate else None
+    else:
+        init_state = optimizer.init(params)
+        step_fn = member_step
+        initial_validation = member_validation(params) if validate else None
+
+    @eqx.filter_jit
+    @eqx.debug.assert_max_traces(max_traces=1)
+    def run_chunk(params, opt_state, key):
+        def body(carry, step_key):
+            params, opt_state = carry
+            starts = jax.random.randint(step_key, (batch_size,), first_start, last_start + 1)
+            params, opt_state, history = step_fn(params, opt_state, starts)
+            return (params, opt_state), (params, history)
+
+        keys = jax.random.split(key, steps_per_chunk)
+        (params, opt_state), (path, history) = lax.scan(body, (params, opt_state), keys)
+        return params, opt_state, path, history
+
+    best_score = -np.inf if initial_validation is None else np.max(np.asarray(initial_validation))
+    best = (
+        pool,
+        -1,
+        int(np.argmax(np.asarray(initial_validation))) if population and validate else 0,
+    )
+    histories = []
+    opt_state = init_state
+    bar = _progress_bar(steps, progress)
+    done, take, path = 0, steps_per_chunk, params
+    while done < steps:
+        key, chunk_key = jax.random.split(key)
+        params, opt_state, path, history = run_chunk(params, opt_state, chunk_key)
+        take = min(steps_per_chunk, steps - done)
+        train_values, val_values, skipped = (np.asarray(h)[:take] for h in history)
+        histories.append((train_values, val_values, skipped))
+        scores = val_values if validate else train_values
+        flat = np.where(np.isfinite(scores), scores, -np.inf)
+        if flat.max() > best_score:
+            best_score = float(flat.max())
+            step_in_chunk, member = (
+                np.unravel_index(np.argmax(flat), flat.shape)
+                if population
+                else (int(np.argmax(flat)), 0)
+            )
+            chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
+            best = (eqx.combine(chosen, frozen), done + int(step_in_chunk), int(member))
+            if checkpoint is not None:
+                save_pool(checkpoint, _member(best[0], best[2], population))
+        done += take
+        bar.update(take)
+        bar.set_postfix(best=f"{best_score:.4g}")
+    bar.close()
+    if take < steps_per_chunk:  # the last chunk ran past `steps`: its extra steps are dropped
+        params = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
+    train_objective, val_objective, skipped = (np.concatenate(parts) for parts in zip(*histories))
+    final_pool = eqx.combine(params, frozen)
+    if not validate:
+        # Without validation the training objective is noisy per step: keep the final pool.
+        final_scores = np.atleast_1d(train_objective[-1])
+        best = (final_pool, steps - 1, int(np.argmax(final_scores)) if population else 0)
+    return FitResult(
+        pool=_member(best[0], best[2], population),
+        final_pool=final_pool,
+        train_objective=jnp.asarray(train_objective),
+        val_objective=jnp.asarray(val_objective) if validate else None,
+        skipped=jnp.asarray(skipped),
+        best_step=best[1],
+        best_member=best[2],
+    )
+
+
+def _member(pool: AbstractPool, index: int, population: bool) -> AbstractPool:
+    if not population:
+        return pool
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], pool)
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix(self, **kwargs: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="fit", unit="step")
