@@ -10,8 +10,8 @@ import numpy as np
 _DESCRIPTION = """\
 Differentiable TFMM pools in JAX/Equinox.
 
-Without a subcommand, runs `demo`: the EWMA price-gradient estimator over a sample
-(seeded, synthetic) series of minute prices, printed once per coarse step.
+Without a subcommand, runs `train`: trains a pool on a seeded synthetic series of minute
+prices and prints its performance on held-out data before and after training.
 """
 
 
@@ -79,6 +79,82 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+_POOLS = ("momentum", "anti_momentum", "mean_reversion_channel")
+
+
+def _summary_row(label: str, result) -> str:
+    from . import metrics
+
+    cells = [
+        float(result.values[-1]),
+        100 * float(metrics.returns(result)),
+        100 * float(metrics.returns_over_hodl(result)),
+        float(metrics.daily_log_sharpe(result)),
+        100 * float(metrics.max_drawdown(result)),
+    ]
+    value, total, over_hodl, sharpe, drawdown = cells
+    return (
+        f"{label:<10} {value:>14,.0f} {total:>9.2f}% {over_hodl:>9.2f}% "
+        f"{sharpe:>10.3f} {drawdown:>9.2f}%"
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    import jax
+
+    if not args.float32:
+        jax.config.update("jax_enable_x64", True)
+    from . import SimulationConfig, fit, simulate
+    from .compat import POOLS
+
+    dtype = np.float32 if args.float32 else np.float64
+    prices = sample_prices(args.days, args.assets, args.seed).astype(dtype)
+    chunk = args.chunk_period
+    config = SimulationConfig(
+        chunk_period=chunk, weight_interpolation_period=chunk, max_memory_days=30.0, fees=args.fees
+    )
+    pool = POOLS[args.pool].from_memory_days(
+        n_assets=args.assets, memory_days=2.0, k_per_day=2.0, chunk_period=chunk
+    )
+    pool = jax.tree_util.tree_map(lambda x: x.astype(dtype), pool)
+    bout = args.bout_days * 1440
+    print(
+        f"Training a {args.pool} pool of {args.assets} sample assets: {args.days} days of "
+        f"minute prices (seed {args.seed}), the last {int(100 * args.val_fraction)}% held "
+        f"out; {args.steps} steps on {args.bout_days}-day bouts, fees={args.fees}."
+    )
+    result = fit(
+        pool,
+        prices,
+        config,
+        bout_length=bout,
+        steps=args.steps,
+        key=jax.random.key(args.seed),
+        batch_size=args.batch_size,
+        val_fraction=args.val_fraction,
+        burn_in=2 * 1440,
+        progress=not args.no_progress,
+        checkpoint=args.checkpoint,
+    )
+    n_train = int(round(prices.shape[0] * (1 - args.val_fraction)))
+    n_val = prices.shape[0] - n_train
+
+    def held_out(candidate):
+        return simulate(candidate, prices, config, start_index=n_train, bout_length=n_val)
+
+    print(f"\nHeld-out performance ({n_val // 1440} days):")
+    names = ("final value", "return", "over HODL", "log-Sharpe", "max DD")
+    widths = (14, 10, 10, 10, 10)
+    print(f"{'pool':<10} " + " ".join(f"{n:>{w}}" for n, w in zip(names, widths)))
+    print(_summary_row("initial", held_out(pool)))
+    print(_summary_row("trained", held_out(result.pool)))
+    skipped = int(result.skipped.sum())
+    print(f"\nBest step {result.best_step}; {skipped} step(s) skipped for non-finite gradients.")
+    if args.checkpoint is not None:
+        print(f"Best pool saved to {args.checkpoint}.")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -101,6 +177,32 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train = commands.add_parser(
+        "train",
+        help="train a pool on sample prices and report held-out performance (the default)",
+        description="Train a pool with `quantamm_eqx.fit` on a seeded synthetic price series "
+        "and compare it with its starting parameters on held-out data.",
+    )
+    train.add_argument("--pool", choices=_POOLS, default="momentum", help="the pool's rule")
+    train.add_argument("--days", type=_positive_int, default=40, help="days of sample prices")
+    train.add_argument("--assets", type=_positive_int, default=3, help="number of assets")
+    train.add_argument("--seed", type=int, default=0, help="random seed (prices and training)")
+    train.add_argument("--steps", type=_positive_int, default=60, help="optimisation steps")
+    train.add_argument("--bout-days", type=_positive_int, default=5, help="days per bout")
+    train.add_argument("--batch-size", type=_positive_int, default=4, help="bouts per step")
+    train.add_argument(
+        "--val-fraction", type=float, default=0.25, help="fraction of the data held out"
+    )
+    train.add_argument(
+        "--chunk-period", type=_positive_int, default=60, help="minutes per rule update"
+    )
+    train.add_argument("--fees", type=float, default=0.0, help="swap fee, e.g. 0.003")
+    train.add_argument("--checkpoint", default=None, help="save the best pool to this file")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument(
+        "--float32", action="store_true", help="compute in float32 (default: float64)"
+    )
+    train.set_defaults(run=_train)
     demo = commands.add_parser(
         "demo",
         help="print EWMA price gradients of a sample price series (the default)",
@@ -127,13 +229,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv = ["demo", *argv]
+        argv = ["train", *argv]
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
     try:
         return args.run(args)
+    except ValueError as error:  # invalid settings: the library's message is the fix
+        print(f"quantamm-eqx: error: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into a command that stopped reading (`| head`)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
