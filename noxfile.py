@@ -15,9 +15,17 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def slow(session: nox.Session) -> None:
-    """Only the tests marked `slow`."""
+    """Every test, slow ones included, with 500 Hypothesis examples per property."""
     session.install(".[test]")
-    session.run("python", "-m", "pytest", "-m", "slow", *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-m",
+        "slow or not slow",
+        "--hypothesis-profile=thorough",
+        *session.posargs,
+    )
 
 
 @nox.session

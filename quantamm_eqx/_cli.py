@@ -104,8 +104,20 @@ def _train(args: argparse.Namespace) -> int:
 
     if not args.float32:
         jax.config.update("jax_enable_x64", True)
-    from . import SimulationConfig, fit, simulate
-    from .compat import POOLS
+    from . import (
+        AntiMomentumPool,
+        MeanReversionChannelPool,
+        MomentumPool,
+        SimulationConfig,
+        fit,
+        simulate,
+    )
+
+    pools = {
+        "momentum": MomentumPool,
+        "anti_momentum": AntiMomentumPool,
+        "mean_reversion_channel": MeanReversionChannelPool,
+    }
 
     dtype = np.float32 if args.float32 else np.float64
     prices = sample_prices(args.days, args.assets, args.seed).astype(dtype)
@@ -113,7 +125,7 @@ def _train(args: argparse.Namespace) -> int:
     config = SimulationConfig(
         chunk_period=chunk, weight_interpolation_period=chunk, max_memory_days=30.0, fees=args.fees
     )
-    pool = POOLS[args.pool].from_memory_days(
+    pool = pools[args.pool].from_memory_days(
         n_assets=args.assets, memory_days=2.0, k_per_day=2.0, chunk_period=chunk
     )
     pool = jax.tree_util.tree_map(lambda x: x.astype(dtype), pool)

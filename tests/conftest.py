@@ -8,7 +8,7 @@ jax.config.update("jax_enable_x64", True)
 settings.register_profile(
     "default",
     deadline=None,
-    max_examples=40,
+    max_examples=30,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )

@@ -92,8 +92,10 @@ def test_a_fixed_key_gives_identical_results_and_validation_picks_the_best():
 
 def test_a_population_trains_every_member_and_returns_the_best():
     members = [
-        MomentumPool.from_memory_days(3, memory_days=d, k_per_day=k, chunk_period=60)
-        for d, k in [(1.0, 0.5), (3.0, 2.0), (5.0, 8.0)]
+        MomentumPool.from_memory_days(
+            3, memory_days=d, k_per_day=k, initial_weights=w, chunk_period=60
+        )
+        for d, k, w in [(1.0, 0.5, None), (3.0, 2.0, [0.5, 0.3, 0.2]), (5.0, 8.0, [0.2, 0.2, 0.6])]
     ]
     stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *members)
     prices = trending_prices(days=20)
@@ -105,6 +107,16 @@ def test_a_population_trains_every_member_and_returns_the_best():
     assert result.final_pool.log_k.shape == (3, 3)
     assert result.pool.log_k.shape == (3,)  # one member
     member = result.best_member
+    # Every member keeps its own (frozen) initial weights, and is trained with them: the
+    # population's step equals the member trained alone on the same windows.
+    np.testing.assert_array_equal(
+        result.final_pool.initial_weights_logits, stacked.initial_weights_logits
+    )
+    alone = fit(
+        members[2], prices, CONFIG, bout_length=3 * DAY, steps=6, key=jax.random.key(1),
+        batch_size=2, val_fraction=0.25, steps_per_chunk=3, progress=False,
+    )  # fmt: skip
+    np.testing.assert_allclose(result.final_pool.log_k[2], alone.final_pool.log_k, rtol=1e-9)
     if result.best_step >= 0:
         assert float(result.val_objective[result.best_step, member]) == float(
             np.max(result.val_objective)
@@ -176,3 +188,20 @@ def test_bad_input(kwargs, message):
     arguments = dict(bout_length=3 * DAY, steps=2, key=jax.random.key(0), progress=False)
     with pytest.raises(ValueError, match=message):
         fit(pool, trending_prices(days=10), CONFIG, **{**arguments, **kwargs})
+
+
+def test_any_optax_optimizer_with_a_schedule_and_clipping():
+    import optax
+
+    schedule = optax.exponential_decay(0.05, transition_steps=2, decay_rate=0.5)
+    optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.sgd(schedule))
+    pool = MomentumPool.from_memory_days(3, memory_days=2.0, k_per_day=1.0, chunk_period=60)
+    result = fit(
+        pool, trending_prices(days=12), CONFIG, bout_length=3 * DAY, steps=4,
+        key=jax.random.key(2), optimizer=optimizer, batch_size=2, steps_per_chunk=2,
+        progress=False,
+    )  # fmt: skip
+    moved = jnp.abs(result.final_pool.log_k - pool.log_k)
+    assert float(moved.max()) > 0  # trained
+    # Four steps of SGD with learning rates 0.05, 0.05, 0.025, 0.025 on clipped gradients.
+    assert float(jnp.sqrt(jnp.sum(moved**2))) <= 0.15 + 1e-12

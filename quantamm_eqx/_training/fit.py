@@ -195,8 +195,8 @@ def fit(
     if optimizer is None:
         optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(0.05))
 
-    def member_objective(params, starts):
-        member = eqx.combine(params, frozen_member)
+    def member_objective(params, frozen, starts):
+        member = eqx.combine(params, frozen)
 
         def one(start):
             result = simulate(
@@ -206,15 +206,15 @@ def fit(
 
         return jnp.mean(jax.vmap(one)(starts))
 
-    def member_validation(params):
-        member = eqx.combine(params, frozen_member)
+    def member_validation(params, frozen):
+        member = eqx.combine(params, frozen)
         result = simulate(
             member, prices, config, start_index=n_train, bout_length=n_minutes - n_train
         )
         return objective_fn(result)
 
-    def member_step(params, opt_state, starts):
-        value, grads = eqx.filter_value_and_grad(member_objective)(params, starts)
+    def member_step(params, frozen, opt_state, starts):
+        value, grads = eqx.filter_value_and_grad(member_objective)(params, frozen, starts)
         grads = jax.tree_util.tree_map(jnp.negative, grads)  # optax minimises
         finite = _all_finite(grads) & jnp.isfinite(value)
         updates, new_state = optimizer.update(grads, opt_state, params)
@@ -223,19 +223,23 @@ def fit(
         opt_state = jax.tree_util.tree_map(
             lambda n, o: jnp.where(finite, n, o), new_state, opt_state
         )
-        validation = member_validation(params) if validate else value
+        validation = member_validation(params, frozen) if validate else value
         return params, opt_state, (value, validation, ~finite)
 
-    frozen_member = frozen
+    # A population maps every member's own parameters (trainable and frozen) over axis 0.
     if population:
-        frozen_member = jax.tree_util.tree_map(lambda x: x[0], frozen)
+        member_axis = eqx.if_array(0)
         init_state = eqx.filter_vmap(optimizer.init)(params)
-        step_fn = eqx.filter_vmap(member_step, in_axes=(0, 0, None))
-        initial_validation = eqx.filter_vmap(member_validation)(params) if validate else None
+        step_fn = eqx.filter_vmap(
+            member_step, in_axes=(member_axis, member_axis, member_axis, None)
+        )
+        initial_validation = (
+            eqx.filter_vmap(member_validation)(params, frozen) if validate else None
+        )
     else:
         init_state = optimizer.init(params)
         step_fn = member_step
-        initial_validation = member_validation(params) if validate else None
+        initial_validation = member_validation(params, frozen) if validate else None
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)
@@ -243,7 +247,7 @@ def fit(
         def body(carry, step_key):
             params, opt_state = carry
             starts = jax.random.randint(step_key, (batch_size,), first_start, last_start + 1)
-            params, opt_state, history = step_fn(params, opt_state, starts)
+            params, opt_state, history = step_fn(params, frozen, opt_state, starts)
             return (params, opt_state), (params, history)
 
         keys = jax.random.split(key, steps_per_chunk)
