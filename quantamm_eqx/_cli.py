@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
     demo = commands.add_parser(
         "demo",
-        help="print EWMA price gradients of a sample price series (the default)",
+        help="print EWMA price gradients of a sample price series",
         description="Run the EWMA price-gradient estimator over a seeded synthetic series.",
     )
     demo.add_argument("--days", type=_positive_int, default=20, help="series length (days)")
