@@ -148,6 +148,16 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
     if result.best_step >= 0:
         assert bool(eqx.tree_equal(load_pool(path, like=pool), result.pool))
     assert list(tmp_path.iterdir()) in ([], [path])  # no temporary file left behind
+    # Without validation the checkpoint holds the final pool, which is the result.
+    fit(
+        pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=3,
+        key=jax.random.key(3), batch_size=2, steps_per_chunk=2, progress=False, checkpoint=path,
+    )  # fmt: skip
+    final = fit(
+        pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=3,
+        key=jax.random.key(3), batch_size=2, steps_per_chunk=2, progress=False,
+    )  # fmt: skip
+    assert bool(eqx.tree_equal(load_pool(path, like=pool), final.pool))
 
 
 def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():

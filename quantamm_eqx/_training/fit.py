@@ -158,7 +158,8 @@ def fit(
     - `burn_in`: the first minute a training window may start at; default `chunk_period`.
     - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates).
     - `progress`: show a progress bar.
-    - `checkpoint`: a path where the best pool is saved after every chunk.
+    - `checkpoint`: a path where the pool is saved after every chunk: the best one so far
+      with validation, else the current one (what `FitResult.pool` will be).
 
     **Returns:**
 
@@ -270,9 +271,13 @@ def fit(
         take = min(steps_per_chunk, steps - done)
         train_values, val_values, skipped = (np.asarray(h)[:take] for h in history)
         histories.append((train_values, val_values, skipped))
-        scores = val_values if validate else train_values
-        flat = np.where(np.isfinite(scores), scores, -np.inf)
-        if flat.max() > best_score:
+        flat = np.where(np.isfinite(val_values), val_values, -np.inf)
+        if not validate:  # the result is the final pool: checkpoint the current one
+            if checkpoint is not None:
+                current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
+                member = int(np.argmax(np.atleast_1d(train_values[-1]))) if population else 0
+                save_pool(checkpoint, _member(eqx.combine(current, frozen), member, population))
+        elif flat.max() > best_score:
             best_score = float(flat.max())
             step_in_chunk, member = (
                 np.unravel_index(np.argmax(flat), flat.shape)
