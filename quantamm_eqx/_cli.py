@@ -47,10 +47,7 @@ def sample_prices(n_days: int, n_assets: int, seed: int, volatility: float = 0.6
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import jax
 
-    if not args.float32:
-        jax.config.update("jax_enable_x64", True)
     from .estimators import ewma_gradients
     from .transforms import memory_days_to_lamb
 
@@ -102,8 +99,6 @@ def _summary_row(label: str, result) -> str:
 def _train(args: argparse.Namespace) -> int:
     import jax
 
-    if not args.float32:
-        jax.config.update("jax_enable_x64", True)
     from . import (
         AntiMomentumPool,
         MeanReversionChannelPool,
@@ -246,8 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    import jax
+
     try:
-        return args.run(args)
+        # The command's precision (float64 unless --float32), scoped to this run.
+        with jax.enable_x64(not args.float32):
+            return args.run(args)
     except ValueError as error:  # invalid settings: the library's message is the fix
         print(f"quantamm-eqx: error: {error}", file=sys.stderr)
         return 2
