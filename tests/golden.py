@@ -27,6 +27,12 @@ class Scenario:
     def chunk_period(self) -> int:
         return int(self.settings["chunk_period"])
 
+    def pool_and_config(self):
+        """The scenario's pool and configuration, built as a quantammsim user would."""
+        from quantamm_eqx.compat import from_quantammsim
+
+        return from_quantammsim(self.settings["rule"], self.params, self.settings)
+
     @property
     def has_fees(self) -> bool:
         return any(self.settings[key] > 0 for key in ("fees", "gas_cost", "arb_fees"))

@@ -7,12 +7,11 @@ import pytest
 from golden import SCENARIO_IDS, SCENARIO_PATHS, load_scenario
 
 from quantamm_eqx import simulate
-from quantamm_eqx.compat import from_quantammsim
 from quantamm_eqx.metrics import daily_log_sharpe
 
 
 def objective_function(scenario):
-    pool, config = from_quantammsim(scenario.settings["rule"], scenario.params, scenario.settings)
+    pool, config = scenario.pool_and_config()
     prices = jnp.asarray(scenario.prices)
 
     def objective(pool):

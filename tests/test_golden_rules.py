@@ -1,16 +1,14 @@
-"""Parity of the pools' rule outputs with the reference, built through `compat.from_quantammsim`."""
+"""Parity of the pools' rule outputs with the reference (pools from `compat`)."""
 
 import numpy as np
 import pytest
 from golden import SCENARIO_IDS, SCENARIO_PATHS, load_scenario
 
-from quantamm_eqx.compat import from_quantammsim
-
 
 @pytest.mark.parametrize("path", SCENARIO_PATHS, ids=SCENARIO_IDS)
 def test_rule_outputs_match_reference(path):
     scenario = load_scenario(path)
-    pool, config = from_quantammsim(scenario.settings["rule"], scenario.params, scenario.settings)
+    pool, config = scenario.pool_and_config()
 
     outputs = pool.rule_outputs(scenario.prices, config)
 

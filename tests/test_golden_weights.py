@@ -5,13 +5,12 @@ import pytest
 from golden import SCENARIO_IDS, SCENARIO_PATHS, load_scenario
 
 from quantamm_eqx import minute_weights
-from quantamm_eqx.compat import from_quantammsim
 
 
 @pytest.mark.parametrize("path", SCENARIO_PATHS, ids=SCENARIO_IDS)
 def test_minute_weights_match_reference(path):
     scenario = load_scenario(path)
-    pool, config = from_quantammsim(scenario.settings["rule"], scenario.params, scenario.settings)
+    pool, config = scenario.pool_and_config()
 
     weights = minute_weights(
         pool,

@@ -255,7 +255,12 @@ class AbstractPool(eqx.Module):
         ```
         """
         method = checked_method(method)
-        prices = checked_prices(prices)
+        return self._rule_outputs(checked_prices(prices), config, method)
+
+    def _rule_outputs(
+        self, prices: Float[Array, "time asset"], config: SimulationConfig, method: Method
+    ) -> Float[Array, "steps asset"]:
+        """[`rule_outputs`][quantamm_eqx.AbstractPool.rule_outputs] of validated prices."""
         self._checked_n_assets(prices.shape[1], "prices")
         lamb, alt_lamb = self.estimator_decays(config)
         coarse = prices[:: config.chunk_period]

@@ -7,10 +7,10 @@ from jaxtyping import Array, Float, Int
 
 from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
-from .._estimators.method import Method
+from .._estimators.method import Method, checked_method
 from .._pools.base import AbstractPool
 from .._validation import checked_prices
-from .._weights.schedule import weight_schedule
+from .._weights.schedule import _checked_bout, _weight_schedule
 from .reserves import fee_reserves, no_fee_reserves
 
 
@@ -87,11 +87,22 @@ def simulate(
     ```
     """
     prices = checked_prices(prices)
-    schedule = weight_schedule(
-        pool, prices, config, start_index=start_index, bout_length=bout_length, method=method
-    )
+    start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
+    return _simulate(pool, prices, config, start, bout_length, checked_method(method))
+
+
+def _simulate(
+    pool: AbstractPool,
+    prices: Float[Array, "time asset"],
+    config: SimulationConfig,
+    start: int | Int[Array, ""],
+    bout_length: int,
+    method: Method,
+) -> Simulation:
+    """[`simulate`][quantamm_eqx.simulate] of validated prices and bout (no checks repeated)."""
+    schedule = _weight_schedule(pool, prices, config, start, bout_length, method)
     local_prices = lax.dynamic_slice(
-        prices, (jnp.asarray(start_index), 0), (bout_length - 1, prices.shape[1])
+        prices, (jnp.asarray(start), 0), (bout_length - 1, prices.shape[1])
     )
     initial_weights = schedule.initial_weights
     initial_reserves = initial_weights * config.initial_pool_value / local_prices[0]

@@ -8,7 +8,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
-from .._estimators.method import Method
+from .._estimators.method import Method, checked_method
 from .._pools.base import AbstractPool
 from .._validation import checked_prices, is_traced
 from .coarse import coarse_weights
@@ -221,11 +221,23 @@ def weight_schedule(
     """
     prices = checked_prices(prices)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
+    return _weight_schedule(pool, prices, config, start, bout_length, checked_method(method))
+
+
+def _weight_schedule(
+    pool: AbstractPool,
+    prices: Float[Array, "time asset"],
+    config: SimulationConfig,
+    start: int | Int[Array, ""],
+    bout_length: int,
+    method: Method,
+) -> WeightSchedule:
+    """[`weight_schedule`][quantamm_eqx.weight_schedule] of validated prices and bout."""
     if not is_traced(start):
         # Prices after the bout cannot affect its weights: leave them out of the estimator.
         needed = start // config.chunk_period + _n_intervals(bout_length, config.chunk_period)
         prices = prices[: needed * config.chunk_period + 1]
-    rule_outputs = pool.rule_outputs(prices, config, method=method)
+    rule_outputs = pool._rule_outputs(prices, config, method)
     return schedule_from_rule_outputs(
         rule_outputs,
         pool.initial_weights.astype(prices.dtype),
