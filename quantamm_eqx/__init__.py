@@ -3,9 +3,11 @@
 import importlib.metadata
 
 from . import compat as compat
+from . import data as data
 from . import estimators as estimators
 from . import metrics as metrics
 from . import pools as pools
+from . import reports as reports
 from . import transforms as transforms
 from . import weights as weights
 from ._config import SimulationConfig as SimulationConfig
@@ -16,6 +18,8 @@ from ._pools.momentum import MomentumPool as MomentumPool
 from ._pools.params import ParamSpec as ParamSpec
 from ._pools.params import parameter_specs as parameter_specs
 from ._pools.params import trainable_filter as trainable_filter
+from ._simulation.benchmarks import hodl_values as hodl_values
+from ._simulation.benchmarks import rebalanced_values as rebalanced_values
 from ._simulation.simulate import Simulation as Simulation
 from ._simulation.simulate import simulate as simulate
 from ._training.fit import FitResult as FitResult

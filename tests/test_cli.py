@@ -1,101 +1,193 @@
-"""The `quantamm-eqx` console script."""
+"""The `quantamm-eqx` console script: `simulate`, `train` and `plot` end to end."""
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from quantamm_eqx._cli import main, sample_prices
+from quantamm_eqx._cli import main
+from quantamm_eqx.data import load_stocks
+from quantamm_eqx.reports import load_run
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SHORT = ["--start", "2012-01-02", "--end", "2012-02-01", "--no-progress"]
 
 
-def test_console_script_trains_a_pool_by_default():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "quantamm_eqx._cli",
-            "--steps",
-            "4",
-            "--days",
-            "20",
-            "--no-progress",
-        ],
+def run_cli(*argv):
+    return subprocess.run(
+        [sys.executable, "-m", "quantamm_eqx._cli", *argv],
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def summary_rows(stdout):
+    """The summary table's rows: label -> the five cells."""
+    rows = {}
+    for line in stdout.splitlines():
+        parts = line.rsplit(None, 5)
+        if len(parts) == 6 and parts[-1].endswith(("%", "n/a")):
+            rows[parts[0].strip()] = parts[1:]
+    return rows
+
+
+def assert_outputs(directory, plots=True):
+    record = load_run(directory / "results.npz")
+    assert record.assets == ("AAPL", "IBM", "MSFT", "GOOG")
+    assert np.allclose(record.weights.sum(axis=1), 1.0)
+    assert np.all(np.isfinite(record.values)) and record.values[0] == pytest.approx(1e6)
+    with np.load(directory / "results.npz") as archive:  # plain NumPy reads it too
+        assert archive["values"].shape == record.values.shape
+    metadata = json.loads((directory / "results.json").read_text())
+    assert metadata["summary"]["pool"]["final_value"] == pytest.approx(
+        float(record.values[-1]), rel=1e-12
+    )
+    for name in ("weights.png", "values.png"):
+        path = directory / name
+        assert path.exists() == plots
+        if plots:
+            assert path.stat().st_size > 10_000 and path.read_bytes()[:8] == PNG
+    return record, metadata
+
+
+def test_simulate_end_to_end_on_the_default_data(tmp_path):
+    result = run_cli("simulate", *SHORT, "--output", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("Training a momentum pool of 3 sample assets: 20 days")
-    table = {
-        line.split()[0]: line.split()[1:]
-        for line in lines
-        if line.startswith(("initial", "trained"))
-    }
-    assert set(table) == {"initial", "trained"} and all(len(row) == 5 for row in table.values())
-    assert "step(s) skipped for non-finite gradients" in result.stdout
+    assert result.stdout.startswith("Simulating a momentum pool on AAPL, IBM, MSFT, GOOG")
+    rows = summary_rows(result.stdout)
+    assert set(rows) == {"pool", "HODL", "equal-weight rebalanced"}
+    record, metadata = assert_outputs(tmp_path)
+    # The bout: 2012-01-02 to 2012-01-31T23:59, hourly rows plus the last minute.
+    assert str(record.timestamps[0]) == "2012-01-02T00:00"
+    assert str(record.timestamps[-1]) == "2012-01-31T23:58"
+    assert metadata["bout"]["bout_length"] == 30 * 1440
+    # The printed summary is the saved one.
+    final_value = float(rows["pool"][0].replace(",", ""))
+    assert final_value == pytest.approx(metadata["summary"]["pool"]["final_value"], abs=0.5)
 
 
-def test_train_saves_a_checkpoint(tmp_path, capsys):
-    path = tmp_path / "best.eqx"
-    argv = ["train", "--steps", "2", "--days", "20", "--no-progress", "--checkpoint", str(path)]
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    if "Best step -1" not in out:  # the starting pool stayed best: nothing to save
-        assert path.stat().st_size > 0 and f"Best pool saved to {path}" in out
-
-
-def test_demo_prints_gradients():
-    result = subprocess.run(
-        [sys.executable, "-m", "quantamm_eqx._cli", "demo", "--days", "4", "--chunk-period", "720"],
-        capture_output=True,
-        text=True,
-        timeout=300,
+def test_train_then_simulate_its_checkpoint_then_plot(tmp_path):
+    trained = tmp_path / "trained"
+    result = run_cli(
+        "train",
+        "--end",
+        "2011-01-01",
+        "--steps",
+        "3",
+        "--bout-days",
+        "30",
+        "--burn-in-days",
+        "30",
+        "--batch-size",
+        "2",
+        "--no-progress",
+        "--output",
+        str(trained),
     )
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith("EWMA price gradients of 3 sample assets over 4 days")
-    rows = [line.split() for line in lines[4:]]
-    assert len(rows) == 4 * 2  # two coarse steps a day over four days
-    assert all(len(row) == 1 + 2 * 3 for row in rows)
+    rows = summary_rows(result.stdout)
+    assert set(rows) == {"untrained pool", "trained pool", "HODL", "equal-weight rebalanced"}
+    _, metadata = assert_outputs(trained)
+    assert metadata["training"]["steps"] == 3
+    assert json.loads((trained / "pool.json").read_text())["pool"] == "momentum"
+
+    replay = tmp_path / "replay"
+    result = run_cli(
+        "simulate",
+        "--checkpoint",
+        str(trained / "pool.eqx"),
+        "--start",
+        metadata["bout"]["start"],
+        "--end",
+        "2011-01-01",
+        "--no-plots",
+        "--output",
+        str(replay),
+    )
+    assert result.returncode == 0, result.stderr
+    _, replayed = assert_outputs(replay, plots=False)
+    # The checkpoint is the trained pool: same parameters, same held-out run (the same
+    # history too: both runs' data start in 2004).
+    assert replayed["pool"]["parameters"] == metadata["pool"]["parameters"]
+    assert replayed["summary"]["pool"]["final_value"] == pytest.approx(
+        metadata["summary"]["pool"]["final_value"], rel=1e-12
+    )
+
+    plots = tmp_path / "plots"
+    result = run_cli("plot", str(replay / "results.npz"), "--output", str(plots))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in plots.iterdir()) == ["values.png", "weights.png"]
+    assert all(p.read_bytes()[:8] == PNG for p in plots.iterdir())
 
 
-def test_demo_gradients_match_the_library(capsys):
-    assert main(["demo", "--days", "3", "--assets", "2", "--memory-days", "2"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    printed = np.array([[float(x) for x in line.split()] for line in out[4:]])
-    from quantamm_eqx.estimators import ewma_gradients
-    from quantamm_eqx.transforms import memory_days_to_lamb
+def test_help_teaches_every_option_group():
+    result = run_cli("simulate", "--help")
+    assert result.returncode == 0
+    for text in ("--pool", "--memory-days", "--checkpoint", "--data", "--start", "--fees"):
+        assert text in result.stdout
+    for text in ("--gas-cost", "--arb-fees", "--float32", "--output"):
+        assert text in result.stdout
 
-    coarse = sample_prices(3, 2, seed=0)[::1440]
-    expected = ewma_gradients(coarse, memory_days_to_lamb(2.0, 1440))
-    np.testing.assert_allclose(printed[:, 2::2], expected, atol=1e-6)
-    np.testing.assert_allclose(printed[:, 1::2], coarse[1:], atol=1e-4)
+
+def test_user_files_and_float32(tmp_path, capsys):
+    prices = load_stocks(["AAPL", "MSFT"], start="2011-10-01", end="2012-01-01")
+    path = tmp_path / "prices.csv"
+    prices.to_file(path)
+    output = tmp_path / "out"
+    argv = ["simulate", "--data", str(path), "--start", "2011-12-01", "--float32"]
+    assert main([*argv, "--no-plots", "--output", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert "on AAPL, MSFT" in out and "float32" in out
+    record = load_run(output / "results.npz")
+    assert record.metadata["precision"] == "float32" and record.assets == ("AAPL", "MSFT")
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--days", "0"], "must be a positive integer"),
-        (["train", "--chunk-period", "-5"], "must be a positive integer"),
-        (["demo", "--memory-days", "nan"], "must be a positive number"),
+        (["simulate", "--memory-days", "1,2"], "--memory-days has 2 values"),
+        (["simulate", "--start", "2004-08-19T12:00"], "--start must leave at least one"),
+        (["simulate", "--start", "1999-01-01"], "outside the data"),
+        (["simulate", "--assets", "AAPL,TSLA"], "`assets` must be a non-empty selection"),
+        (["simulate", "--data", "missing.csv"], "missing.csv"),
+        (["simulate", "--checkpoint", "missing.eqx"], "does not exist"),
+        (["simulate", "--format", "binance", "--data", "x.csv"], "ASSET=FILE"),
+        (["simulate", "--minimum-weight", "0.3"], "minimum_weight"),
+        (["train", "--bout-days", "4000"], "does not fit in the training span"),
     ],
 )
-def test_bad_options_exit_with_a_usage_error(argv, message, capsys):
+def test_bad_settings_exit_2_with_the_fix(argv, message, tmp_path, capsys):
+    assert main([*argv, "--output", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "results.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["simulate", "--fees", "1.5"], "argument --fees: must lie in [0, 1), got 1.5"),
+        (["train", "--steps", "0"], "argument --steps: must be a positive integer, got 0"),
+        (["simulate", "--k-per-day", "-1"], "argument --k-per-day: every value must be positive"),
+        (["simulate", "--memory-days", "a"], "argument --memory-days: must be a number or a"),
+    ],
+)
+def test_invalid_values_are_refused_by_the_parser(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_library_errors_become_usage_errors(capsys):
-    assert main(["train", "--val-fraction", "1.5", "--no-progress"]) == 2
-    assert "quantamm-eqx: error: `val_fraction` must lie in [0, 1)" in capsys.readouterr().err
+def test_ctrl_c_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
+    """Interrupted while writing the results: nothing partial, not even a temporary file."""
 
+    def interrupted(file, **arrays):
+        file.write(b"partial")
+        raise KeyboardInterrupt
 
-def test_no_global_config_change_at_import():
-    code = "import jax, quantamm_eqx, quantamm_eqx.estimators; print(jax.config.jax_enable_x64)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    monkeypatch.setattr(np, "savez", interrupted)
+    assert main(["simulate", *SHORT, "--output", str(tmp_path)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

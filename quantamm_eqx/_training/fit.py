@@ -1,9 +1,7 @@
 """`fit`: train a pool (or a population of pools) on random bouts with optax."""
 
 import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -14,6 +12,7 @@ from jax import lax
 from jaxtyping import Array, Bool, Float, PRNGKeyArray, PyTree
 
 from .. import _metrics
+from .._atomic import atomic_path
 from .._config import SimulationConfig
 from .._custom_types import PricesLike
 from .._pools.base import AbstractPool
@@ -91,15 +90,8 @@ def save_pool(path: str | os.PathLike, pool: AbstractPool) -> None:
     True
     ```
     """
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            eqx.tree_serialise_leaves(file, pool)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as file:
+        eqx.tree_serialise_leaves(file, pool)
 
 
 def load_pool(path: str | os.PathLike, like: AbstractPool) -> AbstractPool:

@@ -1,0 +1,351 @@
+"""Reports of a simulation: a summary table, a results file and plots.
+
+A [`RunRecord`][quantamm_eqx.reports.RunRecord] holds what a run produced (time stamps,
+prices, weights, reserves, the pool's value and two benchmark values) and its metadata;
+[`save_run`][quantamm_eqx.reports.save_run] writes it as an `.npz` file of arrays plus a
+`.json` file of metadata, [`load_run`][quantamm_eqx.reports.load_run] reads it back, and
+[`plot_weights`][quantamm_eqx.reports.plot_weights] and
+[`plot_values`][quantamm_eqx.reports.plot_values] draw it (PNG, with `matplotlib`, from the
+`plot` extra). Files are written atomically: complete or absent, even after Ctrl-C.
+"""
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from . import _metrics
+from ._atomic import atomic_path
+from ._simulation.benchmarks import hodl_values, rebalanced_values
+from ._simulation.simulate import Simulation
+
+#: The summary's columns: (key, heading, format).
+SUMMARY_COLUMNS = (
+    ("final_value", "final value", "{:,.0f}"),
+    ("return", "return", "{:+.2%}"),
+    ("return_over_hodl", "over HODL", "{:+.2%}"),
+    ("daily_log_sharpe", "log-Sharpe", "{:.3f}"),
+    ("max_drawdown", "max drawdown", "{:.2%}"),
+)
+
+
+def summarise(values: np.ndarray, hodl: np.ndarray) -> dict[str, float | None]:
+    """The summary metrics of a value path, against a HODL path of the same length.
+
+    `daily_log_sharpe` is `None` for paths shorter than two days plus a minute (it needs
+    two daily returns).
+
+    **Arguments:**
+
+    - `values`: a value path, one entry per minute.
+    - `hodl`: the value of the initial holdings over the same minutes.
+
+    **Returns:**
+
+    A dict with `final_value`, `return`, `return_over_hodl`, `daily_log_sharpe` and
+    `max_drawdown` (a negative fraction, 0 without drawdown).
+
+    **Example:**
+
+    ```python
+    >>> import numpy as np
+    >>> from quantamm_eqx.reports import summarise
+    >>> values = np.array([100.0, 120.0, 90.0, 110.0])
+    >>> summary = summarise(values, hodl=np.full(4, 100.0))
+    >>> round(summary["return"], 12), summary["max_drawdown"], summary["daily_log_sharpe"]
+    (0.1, -0.25, None)
+    ```
+    """
+    values = np.asarray(values, dtype=np.float64)
+    hodl = np.asarray(hodl, dtype=np.float64)
+    try:
+        sharpe: float | None = float(_metrics.daily_log_sharpe(jnp.asarray(values)))
+    except ValueError:
+        sharpe = None
+    return {
+        "final_value": float(values[-1]),
+        "return": float(values[-1] / values[0] - 1),
+        "return_over_hodl": float(values[-1] / hodl[-1] - 1),
+        "daily_log_sharpe": sharpe,
+        "max_drawdown": float(_metrics.max_drawdown(jnp.asarray(values))),
+    }
+
+
+def format_summary(rows: Mapping[str, Mapping[str, float | None]]) -> str:
+    """A plain-text table of summaries, one row per label (`n/a` for `None`).
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.reports import format_summary
+    >>> row = dict(final_value=1.1e6, daily_log_sharpe=None, max_drawdown=-0.05)
+    >>> row.update({"return": 0.1, "return_over_hodl": 0.02})
+    >>> print(format_summary({"pool": row}))
+                      final value     return  over HODL log-Sharpe max drawdown
+    pool                1,100,000    +10.00%     +2.00%        n/a       -5.00%
+    ```
+    """
+    width = max([12, *(len(label) for label in rows)])
+    headings = [f"{heading:>{max(len(heading), 10)}}" for _, heading, _ in SUMMARY_COLUMNS]
+    lines = [" " * width + " " + " ".join(headings)]
+    for label, summary in rows.items():
+        cells = []
+        for (key, heading, form), shown in zip(SUMMARY_COLUMNS, headings):
+            value = summary.get(key)
+            text = "n/a" if value is None else form.format(value)
+            cells.append(f"{text:>{len(shown)}}")
+        lines.append(f"{label:<{width}} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunRecord:
+    """What a run produced, every `every` minutes, and its metadata.
+
+    **Fields:**
+
+    - `timestamps`: the time of each row, `numpy.datetime64[m]` (UTC), `(rows,)`.
+    - `assets`: the asset names.
+    - `prices`, `weights`, `reserves`: `(rows, n_assets)`.
+    - `values`: the pool's value; `hodl_values`: the initial reserves held;
+      `rebalanced_values`: an equal-weight portfolio rebalanced every minute; `(rows,)`.
+    - `metadata`: JSON-serialisable settings and results (pool, configuration, data,
+      summary, ...).
+    """
+
+    timestamps: np.ndarray
+    assets: tuple[str, ...]
+    prices: np.ndarray
+    weights: np.ndarray
+    reserves: np.ndarray
+    values: np.ndarray
+    hodl_values: np.ndarray
+    rebalanced_values: np.ndarray
+    metadata: dict[str, Any]
+
+
+_ARRAYS = ("prices", "weights", "reserves", "values", "hodl_values", "rebalanced_values")
+
+
+def record_run(
+    result: Simulation,
+    *,
+    start: np.datetime64 | str,
+    assets: tuple[str, ...],
+    every: int = 1,
+    metadata: Mapping[str, Any] | None = None,
+) -> RunRecord:
+    """Record a simulation, keeping every `every`-th minute and the last one.
+
+    The metadata gets a `summary` of the pool and of both benchmarks, computed at full
+    (minute) resolution, and `record_every`.
+
+    **Arguments:**
+
+    - `result`: a [`Simulation`][quantamm_eqx.Simulation].
+    - `start`: the time of the simulation's first row (the bout's first minute).
+    - `assets`: the asset names.
+    - `every`: the row stride kept in the record (e.g. 60 for hourly rows).
+    - `metadata`: anything else to keep (JSON-serialisable).
+
+    **Example:**
+
+    ```python
+    >>> import numpy as np
+    >>> from quantamm_eqx import MomentumPool, SimulationConfig, simulate
+    >>> from quantamm_eqx.reports import record_run
+    >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, chunk_period=60)
+    >>> prices = np.linspace([1.0, 2.0], [2.0, 1.0], 4 * 1440)
+    >>> result = simulate(pool, prices, config, start_index=1440, bout_length=3 * 1440)
+    >>> record = record_run(result, start="2024-01-02", assets=("A", "B"), every=60)
+    >>> record.values.shape, str(record.timestamps[1])
+    ((73,), '2024-01-02T01:00')
+    >>> sorted(record.metadata["summary"])
+    ['equal-weight rebalanced', 'hodl', 'pool']
+    ```
+    """
+    if every < 1:
+        raise ValueError(f"`every` must be a positive integer; got {every!r}.")
+    if len(assets) != result.prices.shape[1]:
+        raise ValueError(
+            f"`assets` names {len(assets)} assets; the simulation has {result.prices.shape[1]}."
+        )
+    arrays = {
+        "prices": result.prices,
+        "weights": result.weights,
+        "reserves": result.reserves,
+        "values": result.values,
+        "hodl_values": hodl_values(result),
+        "rebalanced_values": rebalanced_values(result),
+    }
+    arrays = {name: np.asarray(array, dtype=np.float64) for name, array in arrays.items()}
+    hodl = arrays["hodl_values"]
+    summary = {
+        "pool": summarise(arrays["values"], hodl),
+        "hodl": summarise(hodl, hodl),
+        "equal-weight rebalanced": summarise(arrays["rebalanced_values"], hodl),
+    }
+    rows = np.arange(0, arrays["values"].shape[0], every)
+    if rows[-1] != arrays["values"].shape[0] - 1:
+        rows = np.append(rows, arrays["values"].shape[0] - 1)
+    first = np.datetime64(start).astype("datetime64[m]")
+    return RunRecord(
+        timestamps=first + rows * np.timedelta64(1, "m"),
+        assets=tuple(assets),
+        **{name: array[rows] for name, array in arrays.items()},
+        metadata={**(metadata or {}), "summary": summary, "record_every": every},
+    )
+
+
+def _paths(path: str | os.PathLike) -> tuple[Path, Path]:
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"`path` must end in .npz; got {path.name!r}.")
+    return path, path.with_suffix(".json")
+
+
+def save_run(path: str | os.PathLike, record: RunRecord) -> None:
+    """Write a record as `path` (`.npz`: the arrays) and `path` with suffix `.json` (the
+    metadata, asset names and times), each atomically.
+
+    **Example:**
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from quantamm_eqx.reports import RunRecord, load_run, save_run
+    >>> ones = np.ones((2, 1))
+    >>> record = RunRecord(
+    ...     np.array(["2024-01-01T00:00", "2024-01-01T00:01"], "datetime64[m]"), ("A",),
+    ...     ones, ones, ones, ones[:, 0], ones[:, 0], ones[:, 0], {"note": "example"})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.npz"
+    >>> save_run(path, record)
+    >>> load_run(path).metadata["note"], sorted(p.name for p in path.parent.iterdir())
+    ('example', ['results.json', 'results.npz'])
+    ```
+    """
+    arrays_path, metadata_path = _paths(path)
+    times = record.timestamps.astype("datetime64[m]")
+    document = {
+        "assets": list(record.assets),
+        "start": str(times[0]),
+        "end": str(times[-1]),
+        "rows": int(times.shape[0]),
+        **record.metadata,
+    }
+    text = json.dumps(document, indent=2, allow_nan=False)
+    with atomic_path(arrays_path) as temporary, open(temporary, "wb") as file:
+        np.savez(
+            file,
+            timestamps=times.astype(np.int64),
+            **{name: getattr(record, name) for name in _ARRAYS},
+        )
+    with atomic_path(metadata_path) as temporary:
+        temporary.write_text(text + "\n")
+
+
+def load_run(path: str | os.PathLike) -> RunRecord:
+    """Read a record written by [`save_run`][quantamm_eqx.reports.save_run].
+
+    **Raises:**
+
+    `FileNotFoundError` when either file is missing; `ValueError` when they do not match.
+    """
+    arrays_path, metadata_path = _paths(path)
+    for required in (arrays_path, metadata_path):
+        if not required.exists():
+            raise FileNotFoundError(f"{required} does not exist; `save_run` writes both files.")
+    metadata = json.loads(metadata_path.read_text())
+    assets = tuple(metadata.pop("assets"))
+    for key in ("start", "end", "rows"):
+        metadata.pop(key, None)
+    with np.load(arrays_path) as archive:
+        arrays = {name: archive[name] for name in ("timestamps", *_ARRAYS)}
+    if arrays["prices"].shape[1] != len(assets):
+        raise ValueError(f"{arrays_path} and {metadata_path} do not belong together.")
+    return RunRecord(
+        timestamps=arrays.pop("timestamps").astype("datetime64[m]"),
+        assets=assets,
+        metadata=metadata,
+        **arrays,
+    )
+
+
+def _save_figure(figure, path: str | os.PathLike) -> None:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=120)
+
+
+def _figure():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(
+            "Plots need matplotlib: `python -m pip install 'quantamm_eqx[plot]'`."
+        ) from error
+    figure = Figure(figsize=(10, 4.5), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def plot_weights(record: RunRecord, path: str | os.PathLike, title: str | None = None) -> None:
+    """Plot the pool's weights over time as stacked areas, to a PNG file.
+
+    **Example:**
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from quantamm_eqx.reports import RunRecord, plot_weights
+    >>> times = np.datetime64("2024-01-01T00:00") + np.arange(3) * np.timedelta64(1, "h")
+    >>> half = np.full((3, 2), 0.5)
+    >>> record = RunRecord(times, ("A", "B"), half, half, half, *np.ones((3, 3)), {})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "weights.png"
+    >>> plot_weights(record, path)
+    >>> path.read_bytes()[:4] == b"\\x89PNG"
+    True
+    ```
+    """
+    figure, axes = _figure()
+    axes.stackplot(record.timestamps, record.weights.T, labels=record.assets, alpha=0.85)
+    axes.set_ylim(0, 1)
+    axes.set_ylabel("weight")
+    axes.margins(x=0)
+    axes.legend(loc="upper left", ncols=min(len(record.assets), 8), fontsize="small")
+    axes.set_title(title or "Pool weights")
+    _save_figure(figure, path)
+
+
+def plot_values(record: RunRecord, path: str | os.PathLike, title: str | None = None) -> None:
+    """Plot the pool's value against HODL and an equal-weight rebalanced portfolio, to a PNG.
+
+    **Example:**
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from quantamm_eqx.reports import RunRecord, plot_values
+    >>> times = np.datetime64("2024-01-01T00:00") + np.arange(3) * np.timedelta64(1, "h")
+    >>> half = np.full((3, 2), 0.5)
+    >>> paths = np.array([[1.0, 1.1, 1.2], [1.0, 1.0, 1.1], [1.0, 1.05, 1.15]])
+    >>> record = RunRecord(times, ("A", "B"), half, half, half, *paths, {})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "values.png"
+    >>> plot_values(record, path)
+    >>> path.stat().st_size > 0
+    True
+    ```
+    """
+    figure, axes = _figure()
+    axes.plot(record.timestamps, record.values, label="pool", linewidth=1.6)
+    axes.plot(record.timestamps, record.hodl_values, label="HODL (initial reserves)")
+    axes.plot(record.timestamps, record.rebalanced_values, label="equal weight, rebalanced")
+    axes.set_ylabel("value")
+    axes.margins(x=0)
+    axes.legend(loc="upper left", fontsize="small")
+    axes.set_title(title or "Pool value")
+    _save_figure(figure, path)
