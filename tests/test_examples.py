@@ -28,6 +28,12 @@ MODULES = [
     "quantamm_eqx._simulation.simulate",
     "quantamm_eqx._metrics",
     "quantamm_eqx._training.fit",
+    "quantamm_eqx._atomic",
+    "quantamm_eqx._data.grid",
+    "quantamm_eqx._data.stocks",
+    "quantamm_eqx._data.loaders",
+    "quantamm_eqx._simulation.benchmarks",
+    "quantamm_eqx.reports",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

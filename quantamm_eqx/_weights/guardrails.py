@@ -51,6 +51,9 @@ def clip_weights(
     Weights below the minimum are raised to it; the others are rescaled to share the weight
     that is left, `1 - count(below) * minimum_weight`, in proportion (SPEC §4.2). The result
     sums to one up to rounding (see [`fix_rounding`][quantamm_eqx.weights.fix_rounding]).
+    This is one pass, as in the reference: the rescaling shrinks the other weights, so one
+    just above the minimum can end slightly below it (`[0.79, 0.101, 0.109, 0.0]` with
+    minimum 0.1 gives 0.0999 for the second weight).
 
     **Arguments:**
 
