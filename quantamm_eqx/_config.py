@@ -61,7 +61,7 @@ class SimulationConfig(eqx.Module):
     - `weight_interpolation_period`: minutes over which a new target weight is reached,
       at most `chunk_period`.
     - `maximum_change`: the largest change of any weight per minute (the speed limit), > 0.
-    - `minimum_weight`: the smallest weight of any asset; `None` means `0.1 / n_assets`
+    - `minimum_weight`: the smallest weight of any asset, in (0, 1); `None` means `0.1 / n_assets`
       (see [`minimum_weight_for`][quantamm_eqx.SimulationConfig.minimum_weight_for]).
     - `max_memory_days`: the memory cap in days; caps lambda and scales `k` (SPEC §1).
     - `interpolation`: `"linear"` or `"approx_optimal"` minute-weight interpolation.
@@ -133,9 +133,10 @@ class SimulationConfig(eqx.Module):
         )
         require(
             self.minimum_weight is None
-            or (finite(self.minimum_weight) and 0 <= self.minimum_weight < 1),
+            or (finite(self.minimum_weight) and 0 < self.minimum_weight < 1),
             "minimum_weight",
-            "be None (meaning 0.1 / n_assets) or lie in [0, 1)",
+            "be None (meaning 0.1 / n_assets) or lie in (0, 1): a zero weight would empty the "
+            "pool of that asset",
         )
         require(
             finite(self.max_memory_days) and self.max_memory_days > 0,

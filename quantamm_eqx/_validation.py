@@ -8,6 +8,7 @@ so the error still surfaces at run time. Shape checks are static and always rais
 """
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
@@ -94,15 +95,32 @@ def check_broadcastable(array: Array, name: str, n_assets: int) -> None:
         )
 
 
-def checked_prices(prices: ArrayLike, name: str = "prices") -> Array:
-    """`prices` as a floating `(time, n_assets)` array of finite, positive values."""
+def checked_prices(prices: ArrayLike, name: str = "prices", pool: object = None) -> Array:
+    """`prices` as a floating `(time, n_assets)` array of finite, positive values.
+
+    With `pool`, also check that the pool's parameters have the prices' precision.
+    """
     array = as_float_array(prices, name)
     check_ndim(array, name, 2, "time, asset")
     if array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(
             f"`{name}` must have at least one row and one column; got shape {array.shape}."
         )
+    if pool is not None:
+        check_same_precision(pool, array, name)
     return check_positive_finite(array, name)
+
+
+def check_same_precision(pool: object, prices: Array, name: str = "prices") -> None:
+    """Raise `ValueError` unless every floating array of `pool` has the dtype of `prices`."""
+    leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
+    dtypes = sorted({str(leaf.dtype) for leaf in leaves})
+    if dtypes and dtypes != [str(prices.dtype)]:
+        raise ValueError(
+            f"The pool's parameters are {' and '.join(dtypes)} but `{name}` is "
+            f"{prices.dtype}: use one precision for both, e.g. `{name}.astype(...)`, or "
+            "`jax.tree_util.tree_map(lambda x: x.astype(dtype), pool)` for the pool."
+        )
 
 
 def checked_price(price: ArrayLike, name: str, n_assets: int | None = None) -> Array:

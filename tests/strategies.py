@@ -66,8 +66,8 @@ def scenarios(draw, pool_classes=POOL_CLASSES):
 def weight_configs(draw, n_assets):
     """Configurations exercising the guardrails: bounds, speed limit, interpolation."""
     chunk_period = draw(st.sampled_from([1, 4, 15]))
-    # None (the default), zero, or a floor a pool could use (not a subnormal one).
-    minimum_weight = draw(st.none() | st.just(0.0) | st.floats(1e-6, 0.9 / n_assets))
+    # None (the default) or a floor a pool could use (not a subnormal one).
+    minimum_weight = draw(st.none() | st.floats(1e-6, 0.9 / n_assets))
     return SimulationConfig(
         chunk_period=chunk_period,
         weight_interpolation_period=draw(st.integers(1, chunk_period)),

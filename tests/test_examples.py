@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,11 @@ def test_docstring_examples(module_name):
 
 
 def python_blocks(path):
-    return re.findall(r"^```python\n(.*?)^```", path.read_text(), flags=re.MULTILINE | re.DOTALL)
+    """The page's Python blocks, indented ones (in admonitions, lists) included."""
+    found = re.findall(
+        r"^([ \t]*)```python\n(.*?)^\1```", path.read_text(), flags=re.MULTILINE | re.DOTALL
+    )
+    return [textwrap.dedent(block) for _, block in found]
 
 
 DOC_FILES = [

@@ -222,3 +222,26 @@ def test_non_positive_prices_in_the_bout():
 def test_negative_fees_and_thresholds(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SimulationConfig(**kwargs)
+
+
+def test_mixed_precision_is_a_clear_error():
+    """A float64 pool with float32 prices (or the reverse) names both dtypes and the fix."""
+    from quantamm_eqx import fit, minute_weights, weight_schedule
+
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    pool = MomentumPool.from_memory_days(n_assets=3, memory_days=1.0, chunk_period=60)
+    prices = sample_prices(n_minutes=2 * 1440 + 1)
+    bout = dict(start_index=1440, bout_length=600)
+    pool32 = jax.tree_util.tree_map(lambda x: x.astype(np.float32), pool)
+    calls = [
+        lambda p, q: simulate(p, q, config, **bout),
+        lambda p, q: minute_weights(p, q, config, **bout),
+        lambda p, q: weight_schedule(p, q, config, **bout),
+        lambda p, q: p.rule_outputs(q, config),
+        lambda p, q: fit(p, q, config, bout_length=600, steps=1, key=jax.random.key(0)),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"parameters are float64 but `prices` is float32"):
+            call(pool, prices.astype(np.float32))
+        with pytest.raises(ValueError, match=r"parameters are float32 but `prices` is float64"):
+            call(pool32, prices)

@@ -45,8 +45,7 @@ def test_minute_weights_respect_the_guardrails(bout):
     n_assets = pool.n_assets
     assert weights.shape == (bout_length - 1, n_assets)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-    # Positive, unless a zero minimum weight lets the rule empty an asset.
-    assert np.all(weights > 0) if config.minimum_weight != 0 else np.all(weights >= 0)
+    assert np.all(weights > 0)
     if config.interpolation == "linear":
         minimum = config.minimum_weight_for(n_assets)
         maximum = 1 - (n_assets - 1) * minimum

@@ -255,7 +255,7 @@ class AbstractPool(eqx.Module):
         ```
         """
         method = checked_method(method)
-        return self._rule_outputs(checked_prices(prices), config, method)
+        return self._rule_outputs(checked_prices(prices, pool=self), config, method)
 
     def _rule_outputs(
         self, prices: Float[Array, "time asset"], config: SimulationConfig, method: Method

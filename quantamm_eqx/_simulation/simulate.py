@@ -86,7 +86,7 @@ def simulate(
     ((1439,), 1000000.0)
     ```
     """
-    prices = checked_prices(prices)
+    prices = checked_prices(prices, pool=pool)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
     return _simulate(pool, prices, config, start, bout_length, checked_method(method))
 

@@ -167,7 +167,7 @@ def fit(
         raise ValueError(f"`val_fraction` must lie in [0, 1); got {val_fraction!r}.")
     if steps < 1 or steps_per_chunk < 1 or batch_size < 1:
         raise ValueError("`steps`, `steps_per_chunk` and `batch_size` must be positive integers.")
-    prices = checked_prices(prices)
+    prices = checked_prices(prices, pool=pool)
     n_minutes = prices.shape[0]
     n_train = int(round(n_minutes * (1 - val_fraction)))
     first_start = config.chunk_period if burn_in is None else max(burn_in, config.chunk_period)

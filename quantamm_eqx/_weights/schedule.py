@@ -219,7 +219,7 @@ def weight_schedule(
     starts before the first full coarse step or runs past the prices, or a `bout_length`
     below 2 (under `jit`, with a traced `start_index`, the range check raises at run time).
     """
-    prices = checked_prices(prices)
+    prices = checked_prices(prices, pool=pool)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
     return _weight_schedule(pool, prices, config, start, bout_length, checked_method(method))
 
