@@ -6,6 +6,7 @@ the reserves runs minute by minute. The block body is checkpointed, so the backw
 keeps one carry per block rather than per-minute intermediates.
 """
 
+import os
 from collections.abc import Callable
 
 import jax
@@ -18,12 +19,13 @@ from .._custom_types import AssetVector
 from .._weights.schedule import WeightSchedule
 from .arbitrage import (
     arbitrage_profit_test,
-    best_trade,
+    fee_arbitrage,
     signature_terms,
     signatures,
     zero_fee_trade,
 )
 
+UNROLL = int(os.environ.get("QE_UNROLL", "1"))
 Carry = tuple[Array, ...]
 BlockFn = Callable[
     [Carry, Float[Array, "chunk asset"], Float[Array, "chunk asset"]],
@@ -96,7 +98,7 @@ def fee_reserves(
 
     Every minute has two arbitrage phases: A at the previous weights (prices moved), then
     B at the new weights (weights moved). In each, the candidate trade is the best
-    signature's optimal trade (`best_trade`; the closed-form zero-fee move when `fees == 0`),
+    signature's optimal trade (`fee_arbitrage`; the closed-form zero-fee move when `fees == 0`),
     executed only if it passes `arbitrage_profit_test`.
     """
     n_assets = prices.shape[1]
@@ -108,12 +110,11 @@ def fee_reserves(
     def phase(reserves, weights, minute_prices, terms):
         if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
             trade = zero_fee_trade(reserves, weights, minute_prices)
-        else:
-            trade = best_trade(reserves, weights, minute_prices, terms, gamma, sigs, slack)
-        trade_happens = arbitrage_profit_test(
-            trade, minute_prices, config.gas_cost, config.arb_fees
-        )
-        return jnp.where(trade_happens, reserves + trade, reserves)
+            trade_happens = arbitrage_profit_test(
+                trade, minute_prices, config.gas_cost, config.arb_fees
+            )
+            return jnp.where(trade_happens, reserves + trade, reserves)
+        return fee_arbitrage(reserves, terms, gamma, sigs, slack, config.gas_cost, config.arb_fees)
 
     def minute(reserves, inputs):
         previous_weights, weights, minute_prices, lagged_terms, terms = inputs
@@ -130,7 +131,8 @@ def fee_reserves(
             terms = terms_over_minutes(weights, block_prices, gamma, sigs)
             lagged_terms = terms_over_minutes(previous_weights, block_prices, gamma, sigs)
         inputs = (previous_weights, weights, block_prices, lagged_terms, terms)
-        reserves, path = lax.scan(minute, reserves, inputs)
+        # Two minutes per loop iteration: about 12% faster on CPU (benchmarks/README.md).
+        reserves, path = lax.scan(minute, reserves, inputs, unroll=2)
         return (reserves, weights[-1]), path
 
     carry = (initial_reserves, schedule.initial_weights)
