@@ -6,7 +6,6 @@ the reserves runs minute by minute. The block body is checkpointed, so the backw
 keeps one carry per block rather than per-minute intermediates.
 """
 
-import os
 from collections.abc import Callable
 
 import jax
@@ -25,7 +24,6 @@ from .arbitrage import (
     zero_fee_trade,
 )
 
-UNROLL = int(os.environ.get("QE_UNROLL", "1"))
 Carry = tuple[Array, ...]
 BlockFn = Callable[
     [Carry, Float[Array, "chunk asset"], Float[Array, "chunk asset"]],
