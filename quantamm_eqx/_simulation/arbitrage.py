@@ -3,8 +3,8 @@
 A *signature* is an ordered pair of tokens (in, out): the arbitrageur sends token `in` to
 the pool and takes token `out`. For each of the `n (n - 1)` signatures the optimal trade
 has a closed form on the two active tokens. Everything that depends only on weights and
-prices is computed by `signature_terms`, in parallel over minutes; `best_trade` does the
-part that depends on the reserves.
+prices is computed by `signature_terms`, in parallel over minutes; `fee_arbitrage` does
+the part that depends on the reserves, one minute's phase at a time.
 """
 
 import itertools
