@@ -52,7 +52,9 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks (estimators, then `simulate`); results go to `benchmarks/results/`."""
+    """Run the benchmarks (estimators, `simulate`, then memory per function); results go to
+    `benchmarks/results/` (the memory table is printed)."""
     session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/simulate.py", *session.posargs)
+    session.run("python", "benchmarks/memory.py")
