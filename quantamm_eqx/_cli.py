@@ -470,6 +470,12 @@ def _pool(args: argparse.Namespace, assets: tuple[str, ...], dtype):
                 f"--checkpoint {path} was trained on assets {described['assets']}; this run "
                 f"has {list(assets)}. Select them with --assets."
             )
+        if described["chunk_period"] != args.chunk_period:
+            raise ValueError(
+                f"--checkpoint {path} was trained with --chunk-period "
+                f"{described['chunk_period']}; its memory is in those steps. Pass "
+                f"--chunk-period {described['chunk_period']}."
+            )
         args.pool = described["pool"]
         like = _pool_classes()[args.pool].from_memory_days(
             n_assets=n_assets, chunk_period=described["chunk_period"]

@@ -191,3 +191,22 @@ def test_ctrl_c_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
     assert main(["simulate", *SHORT, "--output", str(tmp_path)]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--chunk-period", "60"], "was trained with --chunk-period 1440"),
+        (["--assets", "AAPL,IBM"], "was trained on assets ['AAPL', 'IBM', 'MSFT', 'GOOG']"),
+    ],
+)
+def test_a_checkpoint_must_match_the_run(argv, message, tmp_path, capsys):
+    from quantamm_eqx import MomentumPool, save_pool
+
+    save_pool(tmp_path / "pool.eqx", MomentumPool.from_memory_days(n_assets=4))
+    description = {"pool": "momentum", "assets": ["AAPL", "IBM", "MSFT", "GOOG"]}
+    description |= {"chunk_period": 1440, "dtype": "float64"}
+    (tmp_path / "pool.json").write_text(json.dumps(description))
+    checkpoint = ["simulate", "--checkpoint", str(tmp_path / "pool.eqx")]
+    assert main([*checkpoint, *argv, "--output", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
