@@ -4,6 +4,7 @@ import itertools
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -12,8 +13,13 @@ from quantamm_eqx._simulation.arbitrage import fee_arbitrage, signature_terms, s
 
 
 def plain_fee_arbitrage(reserves, weights, prices, gamma, slack, gas_cost, arb_fees):
-    """SPEC §5 as written: every signature over all assets, products of powers, NumPy."""
-    best, best_profit = np.zeros_like(reserves), -np.inf
+    """SPEC §5 as written: every signature over all assets, products of powers, NumPy.
+
+    Returns every acceptable outcome: the reserves after the most profitable valid trade,
+    and after any other whose profit ties with it up to rounding (1e-9 relative), since
+    which of those wins is decided by rounding.
+    """
+    candidates = []
     for token_in, token_out in itertools.permutations(range(len(reserves)), 2):
         active = [token_in, token_out]
         exponent = np.zeros(len(reserves))
@@ -30,12 +36,18 @@ def plain_fee_arbitrage(reserves, weights, prices, gamma, slack, gas_cost, arb_f
             continue
         charged = reserves + trade * np.where(trade > 0, gamma, 1.0)
         before, after = np.prod(reserves**weights), np.prod(charged**weights)
-        valid = (after - before) / before >= -slack
-        profit = -np.sum(trade * prices)
-        if valid and profit > best_profit:
-            best, best_profit = trade, profit
-    executes = -np.sum(best * prices) - gas_cost >= 0.5 * arb_fees * np.sum(np.abs(best) * prices)
-    return reserves + best if executes else reserves
+        if (after - before) / before >= -slack:
+            candidates.append((-np.sum(trade * prices), trade))
+    if not candidates:
+        return [reserves]
+    best_profit = max(profit for profit, _ in candidates)
+    outcomes = []
+    for profit, trade in candidates:
+        if profit < best_profit - 1e-9 * abs(best_profit):
+            continue
+        cost = 0.5 * arb_fees * np.sum(np.abs(trade) * prices)
+        outcomes.append(reserves + trade if profit - gas_cost >= cost else reserves)
+    return outcomes
 
 
 @st.composite
@@ -63,5 +75,23 @@ def test_fee_arbitrage_matches_the_plain_transcription(market, fees, gas_cost, a
     sigs = signatures(len(reserves))
     terms = signature_terms(jnp.asarray(weights), jnp.asarray(prices), gamma, sigs)
     fast = fee_arbitrage(jnp.asarray(reserves), terms, gamma, sigs, slack, gas_cost, arb_fees)
-    plain = plain_fee_arbitrage(reserves, weights, prices, gamma, slack, gas_cost, arb_fees)
-    np.testing.assert_allclose(fast, plain, rtol=1e-9)
+    outcomes = plain_fee_arbitrage(reserves, weights, prices, gamma, slack, gas_cost, arb_fees)
+    assert any(np.allclose(fast, outcome, rtol=1e-9, atol=0) for outcome in outcomes), (
+        fast,
+        outcomes,
+    )
+
+
+def test_fee_arbitrage_breaks_an_exact_tie_by_signature_order():
+    """Selling asset 0 or asset 1 for asset 2 is equally profitable here (the market is
+    symmetric in them): the first signature in (in, out) order, (2, 0), trades."""
+    reserves = np.array([1.0, np.e**2, 1.0])
+    weights = np.full(3, 1 / 3)
+    prices = np.array([np.e**2, 1.0, 1.0])
+    sigs = signatures(3)
+    terms = signature_terms(jnp.asarray(weights), jnp.asarray(prices), 0.9995, sigs)
+    after = np.asarray(fee_arbitrage(jnp.asarray(reserves), terms, 0.9995, sigs, 1e-9, 0.0, 0.0))
+    assert after[0] < reserves[0] and after[2] > reserves[2]
+    assert after[1] == pytest.approx(reserves[1], rel=1e-12)
+    outcomes = plain_fee_arbitrage(reserves, weights, prices, 0.9995, 1e-9, 0.0, 0.0)
+    assert len(outcomes) == 2  # both ties are acceptable outcomes of the plain form
