@@ -105,9 +105,9 @@ def fee_arbitrage(
     `P - gas_cost >= arb_fees / 2 * sum(|D| p)`: the profit, net of the fixed cost, covers
     the proportional cost of rebalancing elsewhere.
 
-    Per signature this costs two `exp` and two `log1p`, plus `n` shared `log`; everything
-    is arranged in few, fusible array operations, since at a handful of assets the number
-    of operations per minute, not their arithmetic, sets the run time.
+    Per signature this costs two `exp` and two `log1p`, plus `n` shared `log`, in a few
+    fusible array operations (no gather or scatter of the chosen trade); see
+    `benchmarks/README.md` for what each form cost.
     """
     dtype = reserves.dtype
     inverse_gamma = (1.0 / gamma) ** jnp.asarray(sigs.inbound, dtype)
