@@ -665,14 +665,13 @@ def _simulate_command(args: argparse.Namespace) -> int:
 
 def _train_command(args: argparse.Namespace) -> int:
     import jax
+    import optax
 
     from . import fit, hodl_values, reports, save_pool, simulate
     from ._training.fit import OBJECTIVES
 
     if args.objective not in OBJECTIVES:
         raise ValueError(f"--objective must be one of {sorted(OBJECTIVES)}; got {args.objective}.")
-    import optax
-
     dtype = np.float32 if args.float32 else np.float64
     prices = _load_data(args)
     if args.start is not None or args.end is not None:
