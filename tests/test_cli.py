@@ -157,6 +157,7 @@ def test_user_files_and_float32(tmp_path, capsys):
         (["simulate", "--format", "binance", "--data", "x.csv"], "ASSET=FILE"),
         (["simulate", "--minimum-weight", "0.3"], "minimum_weight"),
         (["train", "--bout-days", "4000"], "does not fit in the training span"),
+        (["train", "--objective", "profit"], "--objective must be one of"),
     ],
 )
 def test_bad_settings_exit_2_with_the_fix(argv, message, tmp_path, capsys):
