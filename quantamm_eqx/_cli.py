@@ -598,20 +598,7 @@ def _run_metadata(args, prices, config, dtype) -> dict[str, Any]:
             "start": str(prices.start),
             "end": str(prices.end),
         },
-        "config": {
-            name: getattr(config, name)
-            for name in (
-                "chunk_period",
-                "weight_interpolation_period",
-                "maximum_change",
-                "minimum_weight",
-                "max_memory_days",
-                "initial_pool_value",
-                "fees",
-                "gas_cost",
-                "arb_fees",
-            )
-        },
+        "config": {field.name: getattr(config, field.name) for field in dataclasses.fields(config)},
     }
 
 

@@ -7,10 +7,9 @@ from jaxtyping import Array, Float, Int
 
 from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
-from .._estimators.method import Method, checked_method
+from .._estimators.method import Method
 from .._pools.base import AbstractPool
-from .._validation import checked_prices
-from .._weights.schedule import _checked_bout, _weight_schedule
+from .._weights.schedule import _checked_inputs, _weight_schedule
 from .reserves import fee_reserves, no_fee_reserves
 
 
@@ -86,9 +85,8 @@ def simulate(
     ((1439,), 1000000.0)
     ```
     """
-    prices = checked_prices(prices, pool=pool)
-    start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
-    return _simulate(pool, prices, config, start, bout_length, checked_method(method))
+    prices, start, method = _checked_inputs(pool, prices, config, start_index, bout_length, method)
+    return _simulate(pool, prices, config, start, bout_length, method)
 
 
 def _simulate(
