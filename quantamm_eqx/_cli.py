@@ -238,6 +238,19 @@ def _pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
         help="cap on the estimator's memory (default: 365)",
     )
     market.add_argument(
+        "--mode",
+        choices=("simulator", "protocol"),
+        default="simulator",
+        help="arithmetic of the rule and guard: the reference simulator's, or the deployed "
+        "QuantAMM-V1 contracts' (default: simulator)",
+    )
+    market.add_argument(
+        "--raw-price",
+        action="store_true",
+        help="divide the rule's gradient by the price, not its moving average (the "
+        "contracts' raw-price option)",
+    )
+    market.add_argument(
         "--fees", type=_fraction, default=0.0, help="swap fee, e.g. 0.003 (default: 0)"
     )
     market.add_argument(
@@ -446,6 +459,8 @@ def _config(args: argparse.Namespace):
         fees=args.fees,
         gas_cost=args.gas_cost,
         arb_fees=args.arb_fees,
+        mode=args.mode,
+        use_raw_price=args.raw_price,
     )
 
 

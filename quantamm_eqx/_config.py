@@ -9,6 +9,15 @@ import numpy as np
 
 Interpolation: TypeAlias = Literal["linear", "approx_optimal"]
 _INTERPOLATIONS = ("linear", "approx_optimal")
+Mode: TypeAlias = Literal["simulator", "protocol"]
+_MODES = ("simulator", "protocol")
+
+
+def checked_mode(mode: object) -> Mode:
+    """Return `mode` if it names an arithmetic (`"simulator"` or `"protocol"`), else raise."""
+    if mode not in _MODES:
+        raise ValueError(f"`mode` must be one of {_MODES}; got {mode!r}.")
+    return mode  # type: ignore[return-value]
 
 
 def _to_float(value: object, name: str) -> float:
@@ -73,6 +82,11 @@ class SimulationConfig(eqx.Module):
     - `arb_fees`: the arbitrageur's proportional cost, in [0, 1).
     - `ste_min_max_weight`, `ste_max_change`: straight-through gradients for the weight
       clip and the speed limit (forward values unchanged).
+    - `mode`: `"simulator"` (the default) reproduces the reference simulator's arithmetic
+      (SPEC); `"protocol"` the deployed QuantAMM-V1 contracts' rule and guard arithmetic
+      (see the protocol-mode concepts page and [`quantamm_eqx.protocol`][]).
+    - `use_raw_price`: divide the rule's gradient by the current price instead of the
+      moving average (the contracts' raw-price denominator option); either mode.
     - `arb_invariant_slack`: with fees, an arbitrage trade is valid if it lowers the pool's
       weighted-product invariant by at most this fraction. The optimal trade leaves the
       invariant unchanged in exact arithmetic, so the reference's rule, 0 (the default),
@@ -112,6 +126,8 @@ class SimulationConfig(eqx.Module):
     ste_min_max_weight: bool = _setting(_to_bool, "ste_min_max_weight", False)
     ste_max_change: bool = _setting(_to_bool, "ste_max_change", False)
     arb_invariant_slack: float = _setting(_to_float, "arb_invariant_slack", 0.0)
+    mode: Mode = _setting(_to_str, "mode", "simulator")
+    use_raw_price: bool = _setting(_to_bool, "use_raw_price", False)
 
     def __check_init__(self):
         def require(ok: bool, field: str, requirement: str) -> None:
@@ -154,6 +170,13 @@ class SimulationConfig(eqx.Module):
         require(0 <= self.fees < 1, "fees", "lie in [0, 1) (a fraction of the trade)")
         require(finite(self.gas_cost) and self.gas_cost >= 0, "gas_cost", "be finite and >= 0")
         require(0 <= self.arb_fees < 1, "arb_fees", "lie in [0, 1) (a fraction of the trade)")
+        require(self.mode in _MODES, "mode", f"be one of {_MODES}")
+        require(
+            not (self.use_raw_price and self.use_alt_lamb),
+            "use_raw_price",
+            "be False when `use_alt_lamb` is True (both choose the gradient's denominator: "
+            "pick one)",
+        )
         require(
             0 <= self.arb_invariant_slack < 1,
             "arb_invariant_slack",
@@ -164,6 +187,14 @@ class SimulationConfig(eqx.Module):
     def has_fees(self) -> bool:
         """Whether any of `fees`, `gas_cost`, `arb_fees` is positive (the arbitrage path)."""
         return self.fees > 0 or self.gas_cost > 0 or self.arb_fees > 0
+
+    @property
+    def epsilon_max(self) -> float:
+        """The per-update speed limit, `maximum_change * weight_interpolation_period`.
+
+        The contracts' `epsilonMax`: protocol mode limits each rule update's move by it.
+        """
+        return self.maximum_change * self.weight_interpolation_period
 
     def minimum_weight_for(self, n_assets: int) -> float:
         """The minimum weight for a pool of `n_assets`: `minimum_weight`, or `0.1 / n_assets`.

@@ -10,7 +10,7 @@ import numpy as np
 from ._config import SimulationConfig
 from ._pools.anti_momentum import AntiMomentumPool
 from ._pools.base import AbstractPool
-from ._pools.channel import MeanReversionChannelPool
+from ._pools.channel import CHANNEL_INVERSE_SCALING, MeanReversionChannelPool
 from ._pools.momentum import MomentumPool
 from ._pools.params import parameter_specs
 
@@ -76,7 +76,7 @@ def _parameter_arrays(
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"params[{name!r}] must be finite; got {value.tolist()!r}.")
             arrays[name] = value
-        elif name == "logit_delta_lamb" or (
+        elif name in ("logit_delta_lamb", "inverse_scaling") or (
             name == "sp_pre_exp_scaling" and not config.use_pre_exp_scaling
         ):
             arrays[name] = None  # unused by this configuration: filled below
@@ -97,6 +97,9 @@ def _parameter_arrays(
     for name, value in arrays.items():
         if value is None:
             arrays[name] = np.zeros_like(reference)
+    if "inverse_scaling" in arrays and "inverse_scaling" not in params:
+        # The reference fixes the channel's divisor: one shared value per parameter set.
+        arrays["inverse_scaling"] = np.full_like(reference[..., :1], CHANNEL_INVERSE_SCALING)
     return arrays
 
 

@@ -145,6 +145,13 @@ def test_user_files_and_float32(tmp_path, capsys):
     assert record.metadata["precision"] == "float32" and record.assets == ("AAPL", "MSFT")
 
 
+def test_protocol_mode_from_the_command_line(tmp_path, capsys):
+    argv = ["simulate", *SHORT, "--mode", "protocol", "--raw-price", "--no-plots"]
+    assert main([*argv, "--output", str(tmp_path)]) == 0
+    record, metadata = assert_outputs(tmp_path, plots=False)
+    assert metadata["config"]["mode"] == "protocol" and metadata["config"]["use_raw_price"]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

@@ -35,6 +35,10 @@ MODULES = [
     "quantamm_eqx._data.loaders",
     "quantamm_eqx._simulation.benchmarks",
     "quantamm_eqx.reports",
+    "quantamm_eqx._protocol.estimator",
+    "quantamm_eqx._protocol.guard",
+    "quantamm_eqx._protocol.fixed",
+    "quantamm_eqx._protocol.parameters",
 ]
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 

@@ -310,9 +310,10 @@ def test_every_stored_field_has_a_spec(pool_class):
     assert sorted(specs) == sorted(array_fields)
     for spec in specs.values():
         assert spec.description and spec.low < spec.high and spec.low <= spec.initial <= spec.high
-    assert [name for name, spec in specs.items() if not spec.trainable] == [
-        "initial_weights_logits"
-    ]
+    frozen = ["initial_weights_logits"]
+    if pool_class is MeanReversionChannelPool:
+        frozen.append("inverse_scaling")
+    assert [name for name, spec in specs.items() if not spec.trainable] == frozen
 
 
 def test_channel_search_ranges_are_the_references():
@@ -327,6 +328,7 @@ def test_trainable_filter_freezes_initial_weights():
     assert params.initial_weights_logits is None and params.sp_k is not None
     assert frozen.initial_weights_logits is not None and frozen.sp_k is None
     assert isinstance(eqx.combine(params, frozen), AbstractPool)
+    assert params.inverse_scaling is None and frozen.inverse_scaling is not None
 
 
 # --- configuration -----------------------------------------------------------------------------

@@ -43,6 +43,13 @@ SCRIPT = textwrap.dedent(
     expect(r"`prices` must be real-valued", ewma_gradients, np.ones((4, 2), complex), 0.5)
     expect(r"`method` must be one of \('scan', 'associative'\); got 'fft'",
            ewma_gradients, prices, 0.5, method="fft")
+    expect(r"`mode` must be one of \('simulator', 'protocol'\); got 'chain'",
+           ewma_gradients, prices, 0.5, mode="chain")
+    expect(r"`mode` must be one of", gradient_step, gradient_init(jnp.ones(3)), jnp.ones(3), 0.5,
+           mode="chain")
+    from quantamm_eqx.protocol import clamp_weights_fixed
+    expect(r"`weights` must be 18-decimal fixed-point integers", clamp_weights_fixed,
+           [0.5, 0.5], 10**17)
     from quantamm_eqx import MomentumPool, SimulationConfig, minute_weights
     pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
     config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)

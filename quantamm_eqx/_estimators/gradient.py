@@ -19,7 +19,9 @@ import jax.numpy as jnp
 from jax import lax
 from jaxtyping import Array, Float
 
+from .._config import Mode, checked_mode
 from .._custom_types import AssetParam, AssetParamLike, AssetVector, AssetVectorLike, PricesLike
+from .._protocol.estimator import gradient_update
 from .._validation import checked_decay, checked_price, checked_prices
 from .ewma import _deviation_from_ewma, _ewma_update
 from .method import Method, checked_method
@@ -73,22 +75,51 @@ def gradient_init(first_price: AssetVectorLike, *, use_alt_lamb: bool = False) -
 
 
 def _gradient_step(
-    state: GradientState, price: AssetVector, lamb: AssetParam, alt_lamb: AssetParam | None
+    state: GradientState,
+    price: AssetVector,
+    lamb: AssetParam,
+    alt_lamb: AssetParam | None,
+    *,
+    use_raw_price: bool = False,
+    mode: Mode = "simulator",
 ) -> tuple[GradientState, AssetVector]:
-    """One estimator update on validated inputs, in the reference's order of operations."""
+    """One estimator update on validated inputs, in the selected mode's order of operations."""
+    if mode == "protocol":
+        ewma = state.ewma + (1.0 - lamb) * (price - state.ewma)
+        a, numerator = gradient_update(state.a, ewma, price, lamb)
+        alt_ewma, denominator = _denominator(state, price, ewma, alt_lamb, use_raw_price)
+        return GradientState(ewma=ewma, a=a, alt_ewma=alt_ewma), numerator / denominator
     g_inf = 1.0 / (1.0 - lamb)
     saturated_b = lamb / ((1 - lamb) ** 3)
     ewma = _ewma_update(state.ewma, price, lamb)
     a = lamb * state.a + g_inf * (price - ewma)
     a = jnp.where(jnp.abs(a) < A_ZERO_THRESHOLD, 0.0, a)
-    if alt_lamb is None or state.alt_ewma is None:  # callers ensure both or neither
-        alt_ewma = None
-        denominator = ewma
-    else:
-        alt_ewma = _ewma_update(state.alt_ewma, price, alt_lamb)
-        denominator = alt_ewma
+    alt_ewma, denominator = _denominator(state, price, ewma, alt_lamb, use_raw_price)
     gradient = a / (saturated_b * denominator)
     return GradientState(ewma=ewma, a=a, alt_ewma=alt_ewma), gradient
+
+
+def _denominator(
+    state: GradientState,
+    price: AssetVector,
+    ewma: AssetVector,
+    alt_lamb: AssetParam | None,
+    use_raw_price: bool,
+) -> tuple[AssetVector | None, AssetVector]:
+    """`(alt_ewma, denominator)`: the updated alternative average (or None) and what `a / b`
+    is divided by: the alternative average, the price, or the moving average."""
+    if alt_lamb is None or state.alt_ewma is None:  # callers ensure both or neither
+        return None, price if use_raw_price else ewma
+    alt_ewma = _ewma_update(state.alt_ewma, price, alt_lamb)
+    return alt_ewma, alt_ewma
+
+
+def _check_denominator(alt_lamb: object, use_raw_price: bool) -> None:
+    if use_raw_price and alt_lamb is not None:
+        raise ValueError(
+            "`use_raw_price=True` and `alt_lamb` both choose the gradient's denominator: pass "
+            "one of them."
+        )
 
 
 def _check_alt_consistency(state: GradientState, alt_lamb: object) -> None:
@@ -105,12 +136,17 @@ def gradient_step(
     price: AssetVectorLike,
     lamb: AssetParamLike,
     alt_lamb: AssetParamLike | None = None,
+    *,
+    use_raw_price: bool = False,
+    mode: Mode = "simulator",
 ) -> tuple[GradientState, AssetVector]:
     """Advance the estimator by one coarse price and return the new gradient estimate.
 
     Follows SPEC §2 exactly: the EWMA update first, then `a` from the *updated* EWMA,
     then the zeroing of `|a| < 1e-10`, then `g = a / (b * ewma)` (or `b * alt_ewma`).
     Usable directly as a `lax.scan` body (close over `lamb` and `alt_lamb`).
+    `mode="protocol"` follows the contracts instead: no zeroing, and their order of
+    operations (see [`gradient_update`][quantamm_eqx.protocol.gradient_update]).
 
     **Arguments:**
 
@@ -119,6 +155,8 @@ def gradient_step(
     - `lamb`: decay in (0, 1), a scalar or per-asset vector.
     - `alt_lamb`: the alternative decay for the denominator average; give it exactly when
       the state was started with `use_alt_lamb=True`.
+    - `use_raw_price`: divide by `b * price` instead of `b * ewma` (not with `alt_lamb`).
+    - `mode`: `"simulator"` (SPEC arithmetic) or `"protocol"` (the contracts').
 
     **Returns:**
 
@@ -136,12 +174,14 @@ def gradient_step(
     ```
     """
     _check_alt_consistency(state, alt_lamb)
+    _check_denominator(alt_lamb, use_raw_price)
+    mode = checked_mode(mode)
     price = checked_price(price, "price", n_assets=state.ewma.shape[0])
     n_assets, dtype = price.shape[0], price.dtype
     lamb = checked_decay(lamb, "lamb", n_assets, dtype)
     if alt_lamb is not None:
         alt_lamb = checked_decay(alt_lamb, "alt_lamb", n_assets, dtype)
-    return _gradient_step(state, price, lamb, alt_lamb)
+    return _gradient_step(state, price, lamb, alt_lamb, use_raw_price=use_raw_price, mode=mode)
 
 
 def ewma_gradients(
@@ -150,6 +190,8 @@ def ewma_gradients(
     alt_lamb: AssetParamLike | None = None,
     *,
     method: Method = "scan",
+    use_raw_price: bool = False,
+    mode: Mode = "simulator",
 ) -> Float[Array, "time-1 asset"]:
     """Price-gradient estimates `g[1..J]` over a coarse price series `C[0..J]`.
 
@@ -169,6 +211,9 @@ def ewma_gradients(
       evaluation of the same linear recurrence with `lax.associative_scan` (O(log T)
       depth; no zeroing, so entries whose `|a|` the sequential path would zero differ by at
       most `1e-10 / ((1 - lamb) * b * ewma)`; otherwise equal up to rounding).
+    - `use_raw_price`: divide by `b * price` instead of `b * ewma` (not with `alt_lamb`).
+    - `mode`: the scan's arithmetic, `"simulator"` (SPEC) or `"protocol"` (the contracts';
+      see [`gradient_step`][quantamm_eqx.estimators.gradient_step]).
 
     **Returns:**
 
@@ -190,16 +235,30 @@ def ewma_gradients(
     ```
     """
     method = checked_method(method)
+    mode = checked_mode(mode)
+    _check_denominator(alt_lamb, use_raw_price)
     prices = checked_prices(prices)
     n_assets, dtype = prices.shape[1], prices.dtype
     lamb = checked_decay(lamb, "lamb", n_assets, dtype)
     if alt_lamb is not None:
         alt_lamb = checked_decay(alt_lamb, "alt_lamb", n_assets, dtype)
+    return _ewma_gradients(prices, lamb, alt_lamb, method, use_raw_price, mode)
+
+
+def _ewma_gradients(
+    prices: Float[Array, "time asset"],
+    lamb: AssetParam,
+    alt_lamb: AssetParam | None,
+    method: Method,
+    use_raw_price: bool,
+    mode: Mode,
+) -> Float[Array, "time-1 asset"]:
+    """[`ewma_gradients`][quantamm_eqx.estimators.ewma_gradients] of validated inputs."""
     if method == "associative":
-        return _gradients_associative(prices, lamb, alt_lamb)
+        return _gradients_associative(prices, lamb, alt_lamb, use_raw_price)
 
     def body(state: GradientState, price: AssetVector) -> tuple[GradientState, AssetVector]:
-        return _gradient_step(state, price, lamb, alt_lamb)
+        return _gradient_step(state, price, lamb, alt_lamb, use_raw_price=use_raw_price, mode=mode)
 
     first = prices[0]
     init = GradientState(
@@ -210,7 +269,10 @@ def ewma_gradients(
 
 
 def _gradients_associative(
-    prices: Float[Array, "time asset"], lamb: AssetParam, alt_lamb: AssetParam | None
+    prices: Float[Array, "time asset"],
+    lamb: AssetParam,
+    alt_lamb: AssetParam | None,
+    use_raw_price: bool = False,
 ) -> Float[Array, "time-1 asset"]:
     """The estimator as two parallel linear recurrences.
 
@@ -221,7 +283,9 @@ def _gradients_associative(
     saturated_b = lamb / ((1 - lamb) ** 3)
     deviation = _deviation_from_ewma(prices, lamb)
     a = linear_recurrence(lamb, g_inf * deviation)
-    if alt_lamb is None:
+    if use_raw_price:
+        denominator = prices[1:]
+    elif alt_lamb is None:
         denominator = prices[1:] - deviation
     else:
         denominator = prices[1:] - _deviation_from_ewma(prices, alt_lamb)

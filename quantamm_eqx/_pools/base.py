@@ -215,7 +215,9 @@ class AbstractPool(eqx.Module):
                 "`pool.init_state(first_price, config)` using the same configuration."
             )
         lamb, alt_lamb = lamb.astype(price.dtype), _cast(alt_lamb, price)
-        state, gradient = _gradient_step(state, price, lamb, alt_lamb)
+        state, gradient = _gradient_step(
+            state, price, lamb, alt_lamb, use_raw_price=config.use_raw_price, mode=config.mode
+        )
         return state, self.weight_change(gradient, config)
 
     def rule_outputs(
@@ -265,7 +267,12 @@ class AbstractPool(eqx.Module):
         lamb, alt_lamb = self.estimator_decays(config)
         coarse = prices[:: config.chunk_period]
         gradients = ewma_gradients(
-            coarse, lamb.astype(prices.dtype), _cast(alt_lamb, prices), method=method
+            coarse,
+            lamb.astype(prices.dtype),
+            _cast(alt_lamb, prices),
+            method=method,
+            use_raw_price=config.use_raw_price,
+            mode=config.mode,
         )
         return self.weight_change(gradients, config)
 

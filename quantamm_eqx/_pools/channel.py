@@ -1,11 +1,13 @@
 """`MeanReversionChannelPool`: revert inside a channel, follow the trend outside (SPEC §3)."""
 
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from .._config import SimulationConfig
 from .._custom_types import AssetParamLike, HumanValues, HumanVector
 from .._transforms import inverse_squareplus, k_from_sp_k, squareplus
+from .._validation import is_traced
 from .base import AbstractPool, zero_sum_weight_change
 from .construct import memory_fields, per_asset, weights_logits
 from .params import INITIAL_WEIGHTS_LOGITS, LOGIT_DELTA_LAMB, LOGIT_LAMB, ParamSpec, parameter
@@ -28,6 +30,14 @@ SP_PRE_EXP_SCALING = ParamSpec(
 
 #: The channel's normalisation constant in the reference (`inverse_scaling`).
 CHANNEL_INVERSE_SCALING = 0.5415
+INVERSE_SCALING = ParamSpec(
+    "the channel term's divisor, stored as is (the reference simulator fixes 0.5415; the "
+    "contracts take it per asset); never trained",
+    0.1,
+    2.0,
+    CHANNEL_INVERSE_SCALING,
+    False,
+)
 
 
 def channel_signal(
@@ -36,17 +46,19 @@ def channel_signal(
     amplitude: AssetParamLike,
     exponents: AssetParamLike,
     pre_exp_scaling: AssetParamLike,
+    inverse_scaling: AssetParamLike = CHANNEL_INVERSE_SCALING,
 ) -> Float[Array, "*batch asset"]:
     """The channel rule's signal before the zero-sum step (SPEC §3).
 
     With `envelope = exp(-g**2 / (2 width**2))` and `s = pi g / (3 width)`:
 
-        channel = -amplitude * envelope * (s - s**3 / 6) / 0.5415
+        channel = -amplitude * envelope * (s - s**3 / 6) / inverse_scaling
         trend   = (1 - envelope) * sign(g) * |g / (2 pre_exp_scaling)| ** exponents
         signal  = channel + trend
 
     Inside the channel (`|g|` small against `width`) the signal opposes `g`; far outside it
     follows `sign(g)`. The power is evaluated so that its gradient is finite at `g = 0`.
+    `inverse_scaling` is 0.5415 in the reference simulator; the contracts take it per asset.
 
     **Example:**
 
@@ -62,9 +74,11 @@ def channel_signal(
     width, amplitude, exponents, pre_exp_scaling = (
         jnp.asarray(x) for x in (width, amplitude, exponents, pre_exp_scaling)
     )
+    if not isinstance(inverse_scaling, float):  # keep the constant a weakly typed scalar
+        inverse_scaling = jnp.asarray(inverse_scaling)
     envelope = jnp.exp(-(gradient**2) / (2 * width**2))
     scaled = jnp.pi * gradient / (3 * width)
-    channel = -amplitude * envelope * (scaled - (scaled**3) / 6) / CHANNEL_INVERSE_SCALING
+    channel = -amplitude * envelope * (scaled - (scaled**3) / 6) / inverse_scaling
     base = jnp.abs(gradient / (2.0 * pre_exp_scaling))
     # 0 ** e is 0 for the positive exponents squareplus gives, but its derivative in e is
     # log(0) * 0 = NaN: take the power of a safe base and select 0 afterwards.
@@ -86,7 +100,10 @@ class MeanReversionChannelPool(AbstractPool):
     - `sp_k`, `logit_lamb`, `logit_delta_lamb`, `initial_weights_logits`: as for momentum,
       with `k` per day `= squareplus(sp_k)`;
     - `sp_width`, `sp_amplitude`, `sp_exponents`, `sp_pre_exp_scaling`: the channel's shape,
-      each through `squareplus` (amplitude also times the memory in days).
+      each through `squareplus` (amplitude also times the memory in days);
+    - `inverse_scaling`: the channel term's divisor, stored as is and never trained
+      (default `[0.5415]`, the reference simulator's constant; the contracts take it per
+      asset).
 
     **Example:**
 
@@ -106,6 +123,16 @@ class MeanReversionChannelPool(AbstractPool):
     sp_exponents: Float[Array, "#asset"] = parameter(SP_EXPONENTS)
     sp_pre_exp_scaling: Float[Array, "#asset"] = parameter(SP_PRE_EXP_SCALING)
     initial_weights_logits: Float[Array, " asset"] = parameter(INITIAL_WEIGHTS_LOGITS)
+    inverse_scaling: Float[Array, "#asset"] = parameter(
+        INVERSE_SCALING, default=CHANNEL_INVERSE_SCALING
+    )
+
+    def __check_init__(self):
+        value = self.inverse_scaling
+        if not is_traced(value) and not np.all(np.asarray(value) > 0):
+            raise ValueError(
+                f"`inverse_scaling` must be positive; got {np.asarray(value).tolist()!r}."
+            )
 
     @classmethod
     def from_memory_days(
@@ -120,6 +147,7 @@ class MeanReversionChannelPool(AbstractPool):
         initial_weights: HumanVector | None = None,
         chunk_period: int = 1440,
         alt_memory_days: HumanValues | None = None,
+        inverse_scaling: HumanValues = CHANNEL_INVERSE_SCALING,
     ) -> "MeanReversionChannelPool":
         """Build a pool from human units (every value > 0; scalars or per asset).
 
@@ -138,6 +166,8 @@ class MeanReversionChannelPool(AbstractPool):
         - `chunk_period`: minutes between rule updates; must match the configuration used.
         - `alt_memory_days`: memory of the alternative (denominator) average; `memory_days`
           if None.
+        - `inverse_scaling`: the channel term's divisor (0.5415 in the reference
+          simulator; a contract parameter on chain).
 
         **Returns:**
 
@@ -164,6 +194,9 @@ class MeanReversionChannelPool(AbstractPool):
             sp_exponents=stored(exponents, "exponents"),
             sp_pre_exp_scaling=stored(pre_exp_scaling, "pre_exp_scaling"),
             initial_weights_logits=weights_logits(initial_weights, n_assets),
+            inverse_scaling=jnp.asarray(
+                per_asset(inverse_scaling, "inverse_scaling", n_assets, positive=True)
+            ),
         )
 
     def k(self, config: SimulationConfig) -> Float[Array, "#asset"]:
@@ -198,5 +231,6 @@ class MeanReversionChannelPool(AbstractPool):
             self.amplitude(config),
             self.exponents,
             self.pre_exp_scaling(config),
+            self.inverse_scaling,
         )
         return zero_sum_weight_change(signal, self.k(config))

@@ -45,9 +45,16 @@ def _as_parameter_array(value: ArrayLike) -> Array:
     return array
 
 
-def parameter(spec: ParamSpec) -> Any:
-    """Declare a stored per-asset parameter field, with its `ParamSpec` as metadata."""
-    return eqx.field(converter=_as_parameter_array, metadata={"param_spec": spec})
+def parameter(spec: ParamSpec, *, default: float | None = None) -> Any:
+    """Declare a stored per-asset parameter field, with its `ParamSpec` as metadata.
+
+    With a `default`, the field may be omitted and is then the length-1 (shared) vector
+    `[default]`; such fields must come after those without one.
+    """
+    metadata = {"param_spec": spec}
+    if default is None:
+        return eqx.field(converter=_as_parameter_array, metadata=metadata)
+    return eqx.field(converter=_as_parameter_array, metadata=metadata, default=(default,))
 
 
 def parameter_specs(pool: eqx.Module | type[eqx.Module]) -> dict[str, ParamSpec]:

@@ -7,6 +7,7 @@ from jaxtyping import Array, Float
 
 from .._config import SimulationConfig
 from .._custom_types import AssetVector
+from .._protocol.guard import clamp_weights, limit_update
 from .guardrails import clip_weights, fix_rounding, limit_change, normalise
 
 
@@ -33,7 +34,11 @@ def coarse_weight_step(
     ([`clip_weights`][quantamm_eqx.weights.clip_weights]), rounded to sum one
     ([`fix_rounding`][quantamm_eqx.weights.fix_rounding]); the per-minute step towards it
     over `weight_interpolation_period` minutes is then speed-limited
-    ([`limit_change`][quantamm_eqx.weights.limit_change]).
+    ([`limit_change`][quantamm_eqx.weights.limit_change]). With `config.mode == "protocol"`
+    the contracts' guard runs instead: [`clamp_weights`][quantamm_eqx.protocol.clamp_weights]
+    of `raw`, then [`limit_update`][quantamm_eqx.protocol.limit_update] of the whole move
+    by `config.epsilon_max`; the step is the limited move over
+    `weight_interpolation_period` minutes.
 
     **Arguments:**
 
@@ -64,6 +69,8 @@ def coarse_weight_step(
     minimum_weight = config.minimum_weight_for(previous.shape[-1])
     steps = config.weight_interpolation_period
     raw = previous + rule_output
+    if config.mode == "protocol":
+        return _protocol_step(previous, raw, minimum_weight, config)
     target = clip_weights(
         normalise(raw), minimum_weight, straight_through_clip=config.ste_min_max_weight
     )
@@ -72,6 +79,19 @@ def coarse_weight_step(
     diff = limit_change(diff, config.maximum_change, straight_through_limit=config.ste_max_change)
     reached = previous + diff * steps
     return reached, (previous, diff, target)
+
+
+def _protocol_step(
+    previous: AssetVector, raw: AssetVector, minimum_weight: float, config: SimulationConfig
+) -> tuple[AssetVector, tuple[AssetVector, AssetVector, AssetVector]]:
+    """The contracts' guard: clamp, then limit the whole update by `config.epsilon_max`."""
+    steps = config.weight_interpolation_period
+    target = clamp_weights(raw, minimum_weight, straight_through_clip=config.ste_min_max_weight)
+    reached = limit_update(
+        previous, target, config.epsilon_max, straight_through_limit=config.ste_max_change
+    )
+    diff = 1 / steps * (reached - previous)
+    return previous + diff * steps, (previous, diff, target)
 
 
 def coarse_weights(
