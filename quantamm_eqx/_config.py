@@ -7,6 +7,8 @@ from typing import Literal, TypeAlias
 import equinox as eqx
 import numpy as np
 
+from ._validation import checked_choice
+
 Interpolation: TypeAlias = Literal["linear", "approx_optimal"]
 _INTERPOLATIONS = ("linear", "approx_optimal")
 Mode: TypeAlias = Literal["simulator", "protocol"]
@@ -15,9 +17,7 @@ _MODES = ("simulator", "protocol")
 
 def checked_mode(mode: object) -> Mode:
     """Return `mode` if it names an arithmetic (`"simulator"` or `"protocol"`), else raise."""
-    if mode not in _MODES:
-        raise ValueError(f"`mode` must be one of {_MODES}; got {mode!r}.")
-    return mode  # type: ignore[return-value]
+    return checked_choice(mode, "mode", _MODES)  # type: ignore[return-value]
 
 
 def _to_float(value: object, name: str) -> float:

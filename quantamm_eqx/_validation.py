@@ -15,6 +15,13 @@ from jax.core import Tracer
 from jaxtyping import Array, ArrayLike
 
 
+def checked_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """Return `value` if it is one of `choices`, else raise `ValueError` naming `name`."""
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}; got {value!r}.")
+    return value  # type: ignore[return-value]
+
+
 def is_traced(x: object) -> bool:
     """Whether `x` is a JAX tracer, i.e. its values are unknown until run time."""
     return isinstance(x, Tracer)

@@ -14,6 +14,7 @@ from quantamm_eqx import (
     fit,
     load_pool,
     parameter_specs,
+    save_pool,
     simulate,
 )
 from quantamm_eqx.metrics import daily_log_sharpe
@@ -158,6 +159,17 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
         key=jax.random.key(3), batch_size=2, steps_per_chunk=2, progress=False,
     )  # fmt: skip
     assert bool(eqx.tree_equal(load_pool(path, like=pool), final.pool))
+
+
+def test_load_pool_reads_channel_checkpoints_from_before_inverse_scaling(tmp_path):
+    like = MeanReversionChannelPool.from_memory_days(3, width=0.7, inverse_scaling=0.5415)
+    path = tmp_path / "old.eqx"
+    with open(path, "wb") as file:  # the old layout: every leaf but `inverse_scaling`, last
+        eqx.tree_serialise_leaves(file, jax.tree_util.tree_leaves(like)[:-1])
+    assert bool(eqx.tree_equal(load_pool(path, like=like), like))
+    save_pool(path, MomentumPool.from_memory_days(3))
+    with pytest.raises(ValueError, match="does not hold the parameters of a MeanReversionChannel"):
+        load_pool(path, like=like)
 
 
 def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():

@@ -207,15 +207,23 @@ def test_guard_vectors_in_protocol_mode(vector):
 def test_guard_vectors_through_the_coarse_step_in_protocol_mode(vector):
     """The simulation's coarse step runs the whole guard (clamp, then speed limit)."""
     _, weights, previous, inputs = _guard_inputs(vector)
+    reached = _one_minute_step(
+        weights, previous, "protocol", inputs["epsilon_max"], inputs["minimum_weight"]
+    )
+    np.testing.assert_allclose(reached, vector["expected"], rtol=0, atol=1e-12)
+
+
+def _one_minute_step(weights, previous, mode, maximum_change, minimum_weight):
+    """The simulation's coarse step with one-minute interpolation (interpol_num 2)."""
     config = SimulationConfig(
-        mode="protocol",
+        mode=mode,
         chunk_period=1,
         weight_interpolation_period=1,
-        maximum_change=inputs["epsilon_max"],
-        minimum_weight=inputs["minimum_weight"],
+        maximum_change=maximum_change,
+        minimum_weight=minimum_weight,
     )
     reached, _ = coarse_weight_step(previous, weights - previous, config)
-    np.testing.assert_allclose(reached, vector["expected"], rtol=0, atol=1e-12)
+    return reached
 
 
 def _spec_guard(weights, previous, mapping):
@@ -234,13 +242,9 @@ def test_spec_expressible_guard_vectors_in_simulator_mode(vector):
     result = _spec_guard(weights, previous, mapping)
     np.testing.assert_allclose(result, vector["expected"], rtol=0, atol=1e-9)
     if stage == "guard":
-        config = SimulationConfig(
-            chunk_period=1,
-            weight_interpolation_period=1,
-            maximum_change=mapping["maximum_change"],
-            minimum_weight=mapping["minimum_weight"],
+        reached = _one_minute_step(
+            weights, previous, "simulator", mapping["maximum_change"], mapping["minimum_weight"]
         )
-        reached, _ = coarse_weight_step(previous, weights - previous, config)
         np.testing.assert_allclose(reached, vector["expected"], rtol=0, atol=1e-9)
 
 

@@ -16,6 +16,7 @@ from .._atomic import atomic_path
 from .._config import SimulationConfig
 from .._custom_types import PricesLike
 from .._pools.base import AbstractPool
+from .._pools.channel import MeanReversionChannelPool
 from .._pools.params import trainable_filter
 from .._simulation.simulate import Simulation, _simulate
 from .._validation import checked_prices
@@ -98,9 +99,33 @@ def load_pool(path: str | os.PathLike, like: AbstractPool) -> AbstractPool:
     """Load parameters saved by [`save_pool`][quantamm_eqx.save_pool].
 
     `like` is a pool of the same type and shapes (e.g. built with `from_memory_days`).
+    A channel pool saved before it had an `inverse_scaling` field loads with `like`'s.
+
+    **Raises:**
+
+    `ValueError` naming the file when its contents do not fit `like`.
     """
-    with open(path, "rb") as file:
-        return eqx.tree_deserialise_leaves(file, like)
+    try:
+        with open(path, "rb") as file:
+            return eqx.tree_deserialise_leaves(file, like)
+    except (ValueError, RuntimeError, EOFError) as error:  # equinox: structure mismatch
+        if isinstance(like, MeanReversionChannelPool):
+            try:  # the layout before `inverse_scaling`: every other leaf, in order
+                without = eqx.tree_at(lambda pool: pool.inverse_scaling, like, None)
+                with open(path, "rb") as file:
+                    loaded = eqx.tree_deserialise_leaves(file, without)
+                return eqx.tree_at(
+                    lambda pool: pool.inverse_scaling,
+                    loaded,
+                    like.inverse_scaling,
+                    is_leaf=lambda leaf: leaf is None,
+                )
+            except (ValueError, RuntimeError, EOFError):
+                pass
+        raise ValueError(
+            f"{os.fspath(path)!r} does not hold the parameters of a {type(like).__name__} with "
+            f"n_assets={like.n_assets} and these parameter shapes: {error}"
+        ) from error
 
 
 def fit(
