@@ -58,3 +58,10 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/simulate.py", *session.posargs)
     session.run("python", "benchmarks/memory.py")
+
+
+@nox.session
+def bench_sharding(session: nox.Session) -> None:
+    """Population training throughput against device count (forced CPU devices)."""
+    session.install(".")
+    session.run("python", "benchmarks/sharding.py", *session.posargs)

@@ -13,7 +13,10 @@ from . import weights as weights
 from ._config import SimulationConfig as SimulationConfig
 from ._pools.anti_momentum import AntiMomentumPool as AntiMomentumPool
 from ._pools.base import AbstractPool as AbstractPool
+from ._pools.base import AbstractTFMMPool as AbstractTFMMPool
+from ._pools.bounded import BoundedPool as BoundedPool
 from ._pools.channel import MeanReversionChannelPool as MeanReversionChannelPool
+from ._pools.ensemble import Ensemble as Ensemble
 from ._pools.momentum import MomentumPool as MomentumPool
 from ._pools.params import ParamSpec as ParamSpec
 from ._pools.params import parameter_specs as parameter_specs

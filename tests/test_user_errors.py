@@ -50,7 +50,10 @@ SCRIPT = textwrap.dedent(
     from quantamm_eqx.protocol import clamp_weights_fixed
     expect(r"`weights` must be 18-decimal fixed-point integers", clamp_weights_fixed,
            [0.5, 0.5], 10**17)
-    from quantamm_eqx import MomentumPool, SimulationConfig, minute_weights
+    from quantamm_eqx import Ensemble, MomentumPool, SimulationConfig, minute_weights
+    member = MomentumPool.from_memory_days(n_assets=3)
+    expect(r"`members` must be a non-empty sequence of single-rule pools", Ensemble,
+           [Ensemble([member])])
     pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
     config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
     expect(r"`bout_length` must be an integer number of minutes; got 2.5",

@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, PyTree
 
 from .._config import SimulationConfig
 from .._custom_types import AssetParam, AssetParamLike, AssetVector, AssetVectorLike, PricesLike
@@ -55,7 +55,98 @@ def zero_sum_weight_change(
     return k * (signal + offset)
 
 
-class AbstractPool(eqx.Module):
+class AbstractTFMMPool(eqx.Module):
+    """Anything that decides a TFMM pool's weight changes from prices.
+
+    [`simulate`][quantamm_eqx.simulate], [`minute_weights`][quantamm_eqx.minute_weights],
+    [`weight_schedule`][quantamm_eqx.weight_schedule] and [`fit`][quantamm_eqx.fit] accept
+    any subclass: a single-rule pool ([`AbstractPool`][quantamm_eqx.AbstractPool] and the
+    built-in pools), an [`Ensemble`][quantamm_eqx.Ensemble] of them, or a
+    [`BoundedPool`][quantamm_eqx.BoundedPool] wrapping either. A subclass provides the
+    starting weights' logits, the streaming API (`init_state`, `step`), the sequence of
+    rule outputs over a price series, and optional per-asset weight bounds.
+    """
+
+    initial_weights_logits: eqx.AbstractVar[Float[Array, " asset"]]
+
+    @property
+    def n_assets(self) -> int:
+        """The number of assets (the length of `initial_weights_logits`)."""
+        return self.initial_weights_logits.shape[-1]
+
+    @property
+    def initial_weights(self) -> Float[Array, " asset"]:
+        """The starting weights `softmax(initial_weights_logits)` (gradient stopped)."""
+        return jax.nn.softmax(lax.stop_gradient(self.initial_weights_logits), axis=-1)
+
+    @abc.abstractmethod
+    def init_state(self, first_price: AssetVectorLike, config: SimulationConfig) -> PyTree:
+        """The rule's state at the first coarse price (see `step`)."""
+
+    @abc.abstractmethod
+    def step(
+        self, state: PyTree, price: AssetVectorLike, config: SimulationConfig
+    ) -> tuple[PyTree, AssetVector]:
+        """One rule update at a new coarse price: `(new_state, weight_change)`."""
+
+    @abc.abstractmethod
+    def _rule_outputs(
+        self, prices: Float[Array, "time asset"], config: SimulationConfig, method: Method
+    ) -> Float[Array, "steps asset"]:
+        """[`rule_outputs`][quantamm_eqx.AbstractTFMMPool.rule_outputs] of validated prices."""
+
+    @abc.abstractmethod
+    def weight_bounds(self) -> tuple[AssetVector, AssetVector] | None:
+        """Per-asset `(minimum, maximum)` weights applied before the guardrails, or None."""
+
+    def _checked_n_assets(self, n_columns: int, name: str) -> None:
+        if n_columns != self.n_assets:
+            raise ValueError(
+                f"`{name}` has {n_columns} asset column(s) but the pool has "
+                f"n_assets={self.n_assets}; pass prices with one column per pool asset."
+            )
+
+    def rule_outputs(
+        self, prices: PricesLike, config: SimulationConfig, *, method: Method = "scan"
+    ) -> Float[Array, "steps asset"]:
+        """The rule's weight changes over a whole minute price series.
+
+        Runs on the coarse prices `prices[::config.chunk_period]` and returns one row per
+        coarse step after the first: row `r` is the weight change decided at coarse price
+        `r + 1` (minute `(r + 1) * chunk_period`), from prices up to that minute only. The
+        numbers are those of scanning [`step`][quantamm_eqx.AbstractTFMMPool.step].
+
+        **Arguments:**
+
+        - `prices`: minute prices, shape `(time, n_assets)`, burn-in included.
+        - `config`: the simulation configuration.
+        - `method`: the estimator's evaluation, `"scan"` (reference arithmetic) or
+          `"associative"` (parallel; see
+          [`ewma_gradients`][quantamm_eqx.estimators.ewma_gradients]).
+
+        **Returns:**
+
+        Weight changes, shape `(len(prices[::chunk_period]) - 1, n_assets)`.
+
+        **Example:**
+
+        ```python
+        >>> import numpy as np
+        >>> from quantamm_eqx import MomentumPool, SimulationConfig
+        >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+        >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, k_per_day=10.0,
+        ...                                      chunk_period=60)
+        >>> prices = np.exp(np.cumsum(np.full((1441, 2), [1e-4, -1e-4]), axis=0))
+        >>> changes = pool.rule_outputs(prices, config)
+        >>> changes.shape, bool((changes[:, 0] > 0).all())
+        ((24, 2), True)
+        ```
+        """
+        method = checked_method(method)
+        return self._rule_outputs(checked_prices(prices, pool=self), config, method)
+
+
+class AbstractPool(AbstractTFMMPool):
     """A TFMM pool: stored (unconstrained) per-asset parameters and a rule.
 
     Every pool holds `logit_lamb`, `logit_delta_lamb` and `initial_weights_logits`, plus its
@@ -70,7 +161,6 @@ class AbstractPool(eqx.Module):
 
     logit_lamb: eqx.AbstractVar[Float[Array, "#asset"]]
     logit_delta_lamb: eqx.AbstractVar[Float[Array, "#asset"]]
-    initial_weights_logits: eqx.AbstractVar[Float[Array, " asset"]]
 
     def __check_init__(self):
         logits = self.initial_weights_logits
@@ -107,11 +197,6 @@ class AbstractPool(eqx.Module):
         """
 
     @property
-    def n_assets(self) -> int:
-        """The number of assets (the length of `initial_weights_logits`)."""
-        return self.initial_weights_logits.shape[-1]
-
-    @property
     def lamb(self) -> Float[Array, "#asset"]:
         """The EWMA decay `sigmoid(logit_lamb)`, before the memory cap."""
         return jax.nn.sigmoid(self.logit_lamb)
@@ -120,11 +205,6 @@ class AbstractPool(eqx.Module):
     def alt_lamb(self) -> Float[Array, "#asset"]:
         """The alternative decay `sigmoid(logit_lamb + logit_delta_lamb)`, before the cap."""
         return jax.nn.sigmoid(self.logit_lamb + self.logit_delta_lamb)
-
-    @property
-    def initial_weights(self) -> Float[Array, " asset"]:
-        """The starting weights `softmax(initial_weights_logits)` (gradient stopped)."""
-        return jax.nn.softmax(lax.stop_gradient(self.initial_weights_logits), axis=-1)
 
     def memory_days(self, config: SimulationConfig) -> Float[Array, "#asset"]:
         """The memory length in days, clipped to `config.max_memory_days` (scales `k`)."""
@@ -138,13 +218,6 @@ class AbstractPool(eqx.Module):
         if not config.use_alt_lamb:
             return lamb, None
         return lamb, cap_lamb(self.alt_lamb, config.max_memory_days, config.chunk_period)
-
-    def _checked_n_assets(self, n_columns: int, name: str) -> None:
-        if n_columns != self.n_assets:
-            raise ValueError(
-                f"`{name}` has {n_columns} asset column(s) but the pool has "
-                f"n_assets={self.n_assets}; pass prices with one column per pool asset."
-            )
 
     def init_state(self, first_price: AssetVectorLike, config: SimulationConfig) -> GradientState:
         """Start the pool's estimator at the first coarse price (on-chain: pool creation).
@@ -220,49 +293,10 @@ class AbstractPool(eqx.Module):
         )
         return state, self.weight_change(gradient, config)
 
-    def rule_outputs(
-        self, prices: PricesLike, config: SimulationConfig, *, method: Method = "scan"
-    ) -> Float[Array, "steps asset"]:
-        """The rule's weight changes over a whole minute price series.
-
-        Runs on the coarse prices `prices[::config.chunk_period]` and returns one row per
-        coarse step after the first: row `r` is the weight change decided at coarse price
-        `r + 1` (minute `(r + 1) * chunk_period`), from prices up to that minute only. The
-        numbers are those of scanning [`step`][quantamm_eqx.AbstractPool.step].
-
-        **Arguments:**
-
-        - `prices`: minute prices, shape `(time, n_assets)`, burn-in included.
-        - `config`: the simulation configuration.
-        - `method`: the estimator's evaluation, `"scan"` (reference arithmetic) or
-          `"associative"` (parallel; see
-          [`ewma_gradients`][quantamm_eqx.estimators.ewma_gradients]).
-
-        **Returns:**
-
-        Weight changes, shape `(len(prices[::chunk_period]) - 1, n_assets)`.
-
-        **Example:**
-
-        ```python
-        >>> import numpy as np
-        >>> from quantamm_eqx import MomentumPool, SimulationConfig
-        >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
-        >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, k_per_day=10.0,
-        ...                                      chunk_period=60)
-        >>> prices = np.exp(np.cumsum(np.full((1441, 2), [1e-4, -1e-4]), axis=0))
-        >>> changes = pool.rule_outputs(prices, config)
-        >>> changes.shape, bool((changes[:, 0] > 0).all())
-        ((24, 2), True)
-        ```
-        """
-        method = checked_method(method)
-        return self._rule_outputs(checked_prices(prices, pool=self), config, method)
-
     def _rule_outputs(
         self, prices: Float[Array, "time asset"], config: SimulationConfig, method: Method
     ) -> Float[Array, "steps asset"]:
-        """[`rule_outputs`][quantamm_eqx.AbstractPool.rule_outputs] of validated prices."""
+        """[`rule_outputs`][quantamm_eqx.AbstractTFMMPool.rule_outputs] of validated prices."""
         self._checked_n_assets(prices.shape[1], "prices")
         lamb, alt_lamb = self.estimator_decays(config)
         coarse = prices[:: config.chunk_period]
@@ -275,6 +309,10 @@ class AbstractPool(eqx.Module):
             mode=config.mode,
         )
         return self.weight_change(gradients, config)
+
+    def weight_bounds(self) -> None:
+        """None: a single-rule pool has no per-asset bounds (wrap it in a `BoundedPool`)."""
+        return None
 
 
 def _cast(decay: AssetParam | None, like: Array) -> AssetParam | None:

@@ -88,7 +88,10 @@ def trainable_filter(pool: eqx.Module) -> PyTree[bool]:
     """A filter spec marking the pool's trainable parameters (for `eqx.partition`, optimisers).
 
     Stored parameters whose [`ParamSpec`][quantamm_eqx.ParamSpec] says `trainable=False`
-    (the initial weights' logits) are `False`; every other array leaf is `True`.
+    (the initial weights' logits, the channel's `inverse_scaling`) are `False`, as are a
+    [`BoundedPool`][quantamm_eqx.BoundedPool]'s bounds unless it is `learnable`; every other
+    array leaf is `True`. Pools inside pools (an ensemble's members, a bounded pool's pool)
+    are marked the same way.
 
     **Arguments:**
 
@@ -109,10 +112,32 @@ def trainable_filter(pool: eqx.Module) -> PyTree[bool]:
     (True, False)
     ```
     """
-    mask = jax.tree_util.tree_map(eqx.is_inexact_array, pool)
-    frozen = [name for name, spec in parameter_specs(pool).items() if not spec.trainable]
-    if not frozen:
+    return _mark_frozen(pool, jax.tree_util.tree_map(eqx.is_inexact_array, pool))
+
+
+def _frozen(field: dataclasses.Field, module: eqx.Module) -> bool:
+    spec = field.metadata.get("param_spec")
+    if spec is not None and not spec.trainable:
+        return True
+    flag = field.metadata.get("trainable_if")
+    return flag is not None and not getattr(module, flag)
+
+
+def _mark_frozen(module: Any, mask: Any) -> Any:
+    """`mask` with the frozen fields of `module`, and of modules inside it, set to False."""
+    if isinstance(module, tuple):
+        return tuple(_mark_frozen(item, sub) for item, sub in zip(module, mask, strict=True))
+    if not isinstance(module, eqx.Module):
         return mask
-    return eqx.tree_at(
-        lambda tree: [getattr(tree, name) for name in frozen], mask, [False] * len(frozen)
-    )
+    for field in dataclasses.fields(module):
+        value = getattr(module, field.name, None)
+        if value is None or field.metadata.get("static", False):
+            continue
+        if _frozen(field, module):
+            new = jax.tree_util.tree_map(lambda _: False, getattr(mask, field.name))
+        elif isinstance(value, eqx.Module | tuple):
+            new = _mark_frozen(value, getattr(mask, field.name))
+        else:
+            continue
+        mask = eqx.tree_at(lambda tree, name=field.name: getattr(tree, name), mask, new)
+    return mask

@@ -8,7 +8,7 @@ from jaxtyping import Array, Float, Int
 from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
 from .._estimators.method import Method
-from .._pools.base import AbstractPool
+from .._pools.base import AbstractTFMMPool
 from .._weights.schedule import _checked_inputs, _weight_schedule
 from .reserves import fee_reserves, no_fee_reserves
 
@@ -35,7 +35,7 @@ class Simulation(eqx.Module):
 
 
 def simulate(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: PricesLike,
     config: SimulationConfig,
     *,
@@ -90,7 +90,7 @@ def simulate(
 
 
 def _simulate(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: Float[Array, "time asset"],
     config: SimulationConfig,
     start: int | Int[Array, ""],

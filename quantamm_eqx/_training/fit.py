@@ -9,13 +9,15 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Float, PRNGKeyArray, PyTree
 
 from .. import _metrics
 from .._atomic import atomic_path
 from .._config import SimulationConfig
 from .._custom_types import PricesLike
-from .._pools.base import AbstractPool
+from .._pools.base import AbstractTFMMPool
 from .._pools.channel import MeanReversionChannelPool
 from .._pools.params import trainable_filter
 from .._simulation.simulate import Simulation, _simulate
@@ -52,8 +54,8 @@ class FitResult(eqx.Module):
     - `best_step`, `best_member`: where `pool` comes from (-1 for the starting pool).
     """
 
-    pool: AbstractPool
-    final_pool: AbstractPool
+    pool: AbstractTFMMPool
+    final_pool: AbstractTFMMPool
     train_objective: Float[Array, "..."]
     val_objective: Float[Array, "..."] | None
     skipped: Bool[Array, "..."]
@@ -76,7 +78,7 @@ def _all_finite(tree: PyTree) -> Array:
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.asarray(True)
 
 
-def save_pool(path: str | os.PathLike, pool: AbstractPool) -> None:
+def save_pool(path: str | os.PathLike, pool: AbstractTFMMPool) -> None:
     """Save a pool's parameters with `eqx.tree_serialise_leaves`, atomically.
 
     **Example:**
@@ -95,7 +97,7 @@ def save_pool(path: str | os.PathLike, pool: AbstractPool) -> None:
         eqx.tree_serialise_leaves(file, pool)
 
 
-def load_pool(path: str | os.PathLike, like: AbstractPool) -> AbstractPool:
+def load_pool(path: str | os.PathLike, like: AbstractTFMMPool) -> AbstractTFMMPool:
     """Load parameters saved by [`save_pool`][quantamm_eqx.save_pool].
 
     `like` is a pool of the same type and shapes (e.g. built with `from_memory_days`).
@@ -129,7 +131,7 @@ def load_pool(path: str | os.PathLike, like: AbstractPool) -> AbstractPool:
 
 
 def fit(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: PricesLike,
     config: SimulationConfig,
     *,
@@ -144,6 +146,7 @@ def fit(
     steps_per_chunk: int = 10,
     progress: bool = True,
     checkpoint: str | os.PathLike | None = None,
+    mesh: Mesh | None = None,
 ) -> FitResult:
     """Train a pool's parameters by gradient ascent on an objective over random bouts.
 
@@ -176,7 +179,13 @@ def fit(
     - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates).
     - `progress`: show a progress bar.
     - `checkpoint`: a path where the pool is saved after every chunk: the best one so far
-      with validation, else the current one (what `FitResult.pool` will be).
+      with validation, else the current one (what `FitResult.pool` will be); on several
+      hosts, only the first (`jax.process_index() == 0`) writes it.
+    - `mesh`: a `jax.sharding.Mesh` to shard a population over: its members are split
+      across the mesh's devices (all its axes together; the population size must be a
+      multiple of the device count), the prices are replicated, and each device trains
+      its members. The results equal those without a mesh. For several hosts, call
+      `jax.distributed.initialize()` first and build the mesh over `jax.devices()`.
 
     **Returns:**
 
@@ -184,8 +193,9 @@ def fit(
 
     **Raises:**
 
-    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), or a
-    `bout_length` that does not fit in the training span after the burn-in.
+    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), a `bout_length`
+    that does not fit in the training span after the burn-in, or a `mesh` given for a
+    single pool or a population that does not divide over its devices.
     """
     objective_fn = _objective_function(objective)
     if not 0 <= val_fraction < 1:
@@ -209,6 +219,9 @@ def fit(
     train_prices = prices[:n_train]
 
     population = pool.initial_weights_logits.ndim == 2
+    if mesh is not None:
+        pool, prices = _shard(pool, prices, mesh, population)
+        train_prices = prices[:n_train]
     params, frozen = eqx.partition(pool, trainable_filter(pool))
     if optimizer is None:
         optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(0.05))
@@ -245,6 +258,8 @@ def fit(
     if population:
         member_axis = eqx.if_array(0)
         init_state = eqx.filter_vmap(optimizer.init)(params)
+        if mesh is not None:
+            init_state = jax.device_put(init_state, _member_sharding(mesh))
         step_fn = eqx.filter_vmap(
             member_step, in_axes=(member_axis, member_axis, member_axis, None)
         )
@@ -269,11 +284,12 @@ def fit(
         (params, opt_state), (path, history) = lax.scan(body, (params, opt_state), keys)
         return params, opt_state, path, history
 
-    best_score = -np.inf if initial_validation is None else np.max(np.asarray(initial_validation))
+    initial_scores = None if initial_validation is None else _to_host(initial_validation)
+    best_score = -np.inf if initial_scores is None else np.max(initial_scores)
     best = (
         pool,
         -1,
-        int(np.argmax(np.asarray(initial_validation))) if population and validate else 0,
+        int(np.argmax(initial_scores)) if population and initial_scores is not None else 0,
     )
     histories = []
     opt_state = init_state
@@ -283,11 +299,11 @@ def fit(
         key, chunk_key = jax.random.split(key)
         params, opt_state, path, history = run_chunk(params, opt_state, chunk_key)
         take = min(steps_per_chunk, steps - done)
-        train_values, val_values, skipped = (np.asarray(h)[:take] for h in history)
+        train_values, val_values, skipped = (_to_host(h)[:take] for h in history)
         histories.append((train_values, val_values, skipped))
         flat = np.where(np.isfinite(val_values), val_values, -np.inf)
         if not validate:  # the result is the final pool: checkpoint the current one
-            if checkpoint is not None:
+            if checkpoint is not None and jax.process_index() == 0:
                 current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
                 member = int(np.argmax(np.atleast_1d(train_values[-1]))) if population else 0
                 save_pool(checkpoint, _member(eqx.combine(current, frozen), member, population))
@@ -300,7 +316,7 @@ def fit(
             )
             chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
             best = (eqx.combine(chosen, frozen), done + int(step_in_chunk), int(member))
-            if checkpoint is not None:
+            if checkpoint is not None and jax.process_index() == 0:
                 save_pool(checkpoint, _member(best[0], best[2], population))
         done += take
         bar.update(take)
@@ -325,10 +341,41 @@ def fit(
     )
 
 
-def _member(pool: AbstractPool, index: int, population: bool) -> AbstractPool:
+def _member(pool: AbstractTFMMPool, index: int, population: bool) -> AbstractTFMMPool:
     if not population:
         return pool
-    return jax.tree_util.tree_map(lambda leaf: leaf[index], pool)
+    return jax.tree_util.tree_map(lambda leaf: jnp.asarray(_to_host(leaf)[index]), pool)
+
+
+def _member_sharding(mesh: Mesh) -> NamedSharding:
+    """Split the leading (population) axis over every device of `mesh`."""
+    return NamedSharding(mesh, PartitionSpec(mesh.axis_names))
+
+
+def _shard(
+    pool: AbstractTFMMPool, prices: Array, mesh: Mesh, population: bool
+) -> tuple[AbstractTFMMPool, Array]:
+    """Place a population's members across `mesh` and replicate the prices on it."""
+    if not population:
+        raise ValueError(
+            "`mesh` shards a population: pass a stacked pool (every field with a leading "
+            "population axis, e.g. built with `eqx.filter_vmap`), or drop `mesh`."
+        )
+    size = pool.initial_weights_logits.shape[0]
+    if size % mesh.size:
+        raise ValueError(
+            f"The population of {size} does not divide over the mesh's {mesh.size} devices: "
+            "use a multiple of the device count."
+        )
+    pool = jax.device_put(pool, _member_sharding(mesh))
+    return pool, jax.device_put(prices, NamedSharding(mesh, PartitionSpec()))
+
+
+def _to_host(array: Array) -> np.ndarray:
+    """A NumPy copy of `array`, gathered from every host when sharded across several."""
+    if isinstance(array, jax.Array) and not array.is_fully_addressable:
+        return np.asarray(multihost_utils.process_allgather(array, tiled=True))
+    return np.asarray(array)
 
 
 class _NoProgress:

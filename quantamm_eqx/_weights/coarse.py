@@ -8,7 +8,7 @@ from jaxtyping import Array, Float
 from .._config import SimulationConfig
 from .._custom_types import AssetVector
 from .._protocol.guard import clamp_weights, limit_update
-from .guardrails import clip_weights, fix_rounding, limit_change, normalise
+from .guardrails import apply_weight_bounds, clip_weights, fix_rounding, limit_change, normalise
 
 
 class CoarseWeights(NamedTuple):
@@ -26,7 +26,10 @@ class CoarseWeights(NamedTuple):
 
 
 def coarse_weight_step(
-    previous: AssetVector, rule_output: AssetVector, config: SimulationConfig
+    previous: AssetVector,
+    rule_output: AssetVector,
+    config: SimulationConfig,
+    bounds: tuple[AssetVector, AssetVector] | None = None,
 ) -> tuple[AssetVector, tuple[AssetVector, AssetVector, AssetVector]]:
     """One step of the coarse weight scan: usable directly as a `lax.scan` body.
 
@@ -38,13 +41,16 @@ def coarse_weight_step(
     the contracts' guard runs instead: [`clamp_weights`][quantamm_eqx.protocol.clamp_weights]
     of `raw`, then [`limit_update`][quantamm_eqx.protocol.limit_update] of the whole move
     by `config.epsilon_max`; the step is the limited move over
-    `weight_interpolation_period` minutes.
+    `weight_interpolation_period` minutes. Per-asset `bounds` apply to the normalised
+    weights first ([`apply_weight_bounds`][quantamm_eqx.weights.apply_weight_bounds]).
 
     **Arguments:**
 
     - `previous`: the weights actually reached at the end of the previous interval.
     - `rule_output`: the rule's weight change for this interval.
     - `config`: the simulation configuration (bounds, speed limit, straight-through flags).
+    - `bounds`: optional per-asset `(minimum, maximum)` weights, applied before the
+      uniform guardrails.
 
     **Returns:**
 
@@ -69,6 +75,10 @@ def coarse_weight_step(
     minimum_weight = config.minimum_weight_for(previous.shape[-1])
     steps = config.weight_interpolation_period
     raw = previous + rule_output
+    if bounds is not None:
+        raw = apply_weight_bounds(
+            normalise(raw), *bounds, straight_through_clip=config.ste_min_max_weight
+        )
     if config.mode == "protocol":
         return _protocol_step(previous, raw, minimum_weight, config)
     target = clip_weights(
@@ -98,6 +108,7 @@ def coarse_weights(
     rule_outputs: Float[Array, "steps asset"],
     initial_weights: AssetVector,
     config: SimulationConfig,
+    bounds: tuple[AssetVector, AssetVector] | None = None,
 ) -> CoarseWeights:
     """Run [`coarse_weight_step`][quantamm_eqx.weights.coarse_weight_step] over rule outputs.
 
@@ -109,6 +120,7 @@ def coarse_weights(
     - `rule_outputs`: weight changes, one row per coarse step.
     - `initial_weights`: the weights before the first step.
     - `config`: the simulation configuration.
+    - `bounds`: optional per-asset `(minimum, maximum)` weights.
 
     **Returns:**
 
@@ -127,7 +139,7 @@ def coarse_weights(
     """
 
     def step(previous: AssetVector, rule_output: AssetVector):
-        return coarse_weight_step(previous, rule_output, config)
+        return coarse_weight_step(previous, rule_output, config, bounds)
 
     _, (starts, diffs, targets) = lax.scan(step, initial_weights, rule_outputs)
     return CoarseWeights(starts=starts, diffs=diffs, targets=targets)

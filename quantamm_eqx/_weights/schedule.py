@@ -9,7 +9,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
 from .._estimators.method import Method, checked_method
-from .._pools.base import AbstractPool
+from .._pools.base import AbstractTFMMPool
 from .._validation import checked_prices, is_traced
 from .coarse import coarse_weights
 from .interpolation import interpolate_interval
@@ -146,6 +146,7 @@ def schedule_from_rule_outputs(
     *,
     start_index: int | Int[Array, ""],
     bout_length: int,
+    bounds: tuple[AssetVector, AssetVector] | None = None,
 ) -> WeightSchedule:
     """The bout's [`WeightSchedule`][quantamm_eqx.WeightSchedule] from precomputed rule outputs.
 
@@ -161,6 +162,7 @@ def schedule_from_rule_outputs(
     - `config`: the simulation configuration.
     - `start_index`: the bout's first minute.
     - `bout_length`: the bout's length in minutes.
+    - `bounds`: optional per-asset `(minimum, maximum)` weights (`pool.weight_bounds()`).
 
     **Returns:**
 
@@ -171,7 +173,7 @@ def schedule_from_rule_outputs(
     first_row = start_index // chunk_period
     n_assets = rule_outputs.shape[-1]
     window = lax.dynamic_slice(rule_outputs, (first_row, 0), (n_intervals, n_assets))
-    path = coarse_weights(window, initial_weights, config)
+    path = coarse_weights(window, initial_weights, config, bounds)
     return WeightSchedule(
         initial_weights=initial_weights,
         starts=path.starts,
@@ -184,7 +186,7 @@ def schedule_from_rule_outputs(
 
 
 def weight_schedule(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: PricesLike,
     config: SimulationConfig,
     *,
@@ -231,7 +233,7 @@ def _checked_inputs(pool, prices, config, start_index, bout_length, method):
 
 
 def _weight_schedule(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: Float[Array, "time asset"],
     config: SimulationConfig,
     start: int | Int[Array, ""],
@@ -250,11 +252,12 @@ def _weight_schedule(
         config,
         start_index=start,
         bout_length=bout_length,
+        bounds=pool.weight_bounds(),
     )
 
 
 def minute_weights(
-    pool: AbstractPool,
+    pool: AbstractTFMMPool,
     prices: PricesLike,
     config: SimulationConfig,
     *,

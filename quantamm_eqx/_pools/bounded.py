@@ -1,0 +1,154 @@
+"""`BoundedPool`: per-asset minimum and maximum weights around any pool."""
+
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, PyTree
+
+from .._config import SimulationConfig
+from .._custom_types import AssetVector, AssetVectorLike, HumanValues
+from .._estimators.method import Method
+from .._validation import is_traced
+from .base import AbstractTFMMPool
+
+
+def _bounds_field() -> Any:
+    # Trainable exactly when the pool's `learnable` flag is set (see `trainable_filter`).
+    return eqx.field(converter=jnp.asarray, metadata={"trainable_if": "learnable"})
+
+
+def _per_asset(value: HumanValues, name: str, n_assets: int) -> Array:
+    array = jnp.asarray(value)
+    if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
+        raise ValueError(
+            f"`{name}` must be a scalar or have one entry per asset (n_assets={n_assets}); got "
+            f"shape {tuple(array.shape)}."
+        )
+    if not jnp.issubdtype(array.dtype, jnp.floating):
+        array = array.astype(jnp.result_type(float))
+    return jnp.broadcast_to(array, (n_assets,))
+
+
+class BoundedPool(AbstractTFMMPool):
+    """A pool whose weights stay within per-asset bounds, as the reference's bounded pools.
+
+    Before the uniform guardrails, each coarse step's normalised weights are clipped to
+    `[minimum_weights[i], maximum_weights[i]]` and the excess or shortfall is shared by the
+    assets with room ([`apply_weight_bounds`][quantamm_eqx.weights.apply_weight_bounds]).
+    The uniform guardrails and the speed limit then apply as usual, so the bounds hold at
+    every minute when each `minimum_weights[i] >= minimum_weight` and each
+    `maximum_weights[i] <= 1 - (n - 1) * minimum_weight` (linear interpolation). The
+    bounds are frozen by default; with `learnable=True`, [`fit`][quantamm_eqx.fit] trains
+    them too (they are then clipped into `[0, 1]` and `minimum <= maximum` where used).
+
+    **Fields:**
+
+    - `pool`: the wrapped pool (a single-rule pool or an [`Ensemble`][quantamm_eqx.Ensemble]);
+    - `minimum_weights`, `maximum_weights`: the bounds, shape `(n_assets,)`;
+    - `learnable`: whether training updates the bounds (static).
+
+    **Example:**
+
+    ```python
+    >>> import numpy as np
+    >>> from quantamm_eqx import BoundedPool, MomentumPool, SimulationConfig, minute_weights
+    >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60,
+    ...                           maximum_change=1e-3)
+    >>> pool = BoundedPool(MomentumPool.from_memory_days(n_assets=2, memory_days=1.0,
+    ...                                                  k_per_day=100.0, chunk_period=60),
+    ...                    minimum_weights=[0.3, 0.3], maximum_weights=[0.6, 0.7])
+    >>> prices = np.exp(np.cumsum(np.full((3000, 2), [1e-4, -1e-4]), axis=0))
+    >>> weights = minute_weights(pool, prices, config, start_index=60, bout_length=2900)
+    >>> round(float(weights[:, 0].max()), 12)  # momentum pushes asset 0 up, to its bound
+    0.6
+    ```
+    """
+
+    pool: AbstractTFMMPool
+    minimum_weights: Float[Array, " asset"] = _bounds_field()
+    maximum_weights: Float[Array, " asset"] = _bounds_field()
+    learnable: bool = eqx.field(static=True, default=False)
+
+    def __init__(
+        self,
+        pool: AbstractTFMMPool,
+        minimum_weights: HumanValues,
+        maximum_weights: HumanValues,
+        *,
+        learnable: bool = False,
+    ):
+        """Bound `pool`'s weights per asset (scalars apply to every asset).
+
+        **Raises:**
+
+        `ValueError` unless `0 <= minimum_weights <= maximum_weights <= 1`,
+        `sum(minimum_weights) <= 1 <= sum(maximum_weights)`, and the pool's initial weights
+        lie within the bounds.
+        """
+        if not isinstance(pool, AbstractTFMMPool) or isinstance(pool, BoundedPool):
+            raise ValueError(
+                "`pool` must be a pool or an Ensemble (not already a BoundedPool); got "
+                f"{type(pool).__name__}."
+            )
+        n_assets = pool.n_assets
+        self.pool = pool
+        self.minimum_weights = _per_asset(minimum_weights, "minimum_weights", n_assets)
+        self.maximum_weights = _per_asset(maximum_weights, "maximum_weights", n_assets)
+        self.learnable = bool(learnable)
+
+    def __check_init__(self):
+        low, high = self.minimum_weights, self.maximum_weights
+        n_assets = self.pool.n_assets
+        for name, value in (("minimum_weights", low), ("maximum_weights", high)):
+            if value.shape[-1:] != (n_assets,):
+                raise ValueError(
+                    f"`{name}` must have one entry per asset (n_assets={n_assets}); got shape "
+                    f"{tuple(value.shape)}."
+                )
+        if any(is_traced(leaf) for leaf in (low, high, self.pool.initial_weights_logits)):
+            return
+        low, high = np.asarray(low), np.asarray(high)
+        if not (np.all(0 <= low) and np.all(low <= high) and np.all(high <= 1)):
+            raise ValueError(
+                "the bounds must satisfy 0 <= minimum_weights <= maximum_weights <= 1 per "
+                f"asset; got minimum {low.tolist()!r} and maximum {high.tolist()!r}."
+            )
+        if not (low.sum(axis=-1) <= 1 + 1e-12).all() or not (high.sum(axis=-1) >= 1 - 1e-12).all():
+            raise ValueError(
+                "no weights summing to one fit the bounds: need sum(minimum_weights) <= 1 <= "
+                f"sum(maximum_weights); got {low.sum(axis=-1)!r} and {high.sum(axis=-1)!r}."
+            )
+        initial = np.asarray(self.pool.initial_weights)
+        if np.any(initial < low - 1e-12) or np.any(initial > high + 1e-12):
+            raise ValueError(
+                f"the pool's initial weights {initial.round(6).tolist()!r} lie outside the "
+                "bounds: build the pool with `initial_weights` inside them (the first "
+                "interval uses them as they are)."
+            )
+
+    @property
+    def initial_weights_logits(self) -> Float[Array, " asset"]:  # type: ignore[override]
+        """The wrapped pool's starting weights' logits."""
+        return self.pool.initial_weights_logits
+
+    def init_state(self, first_price: AssetVectorLike, config: SimulationConfig) -> PyTree:
+        """The wrapped pool's state (the bounds act on weights, not on the rule)."""
+        return self.pool.init_state(first_price, config)
+
+    def step(
+        self, state: PyTree, price: AssetVectorLike, config: SimulationConfig
+    ) -> tuple[PyTree, AssetVector]:
+        """The wrapped pool's update."""
+        return self.pool.step(state, price, config)
+
+    def _rule_outputs(
+        self, prices: Float[Array, "time asset"], config: SimulationConfig, method: Method
+    ) -> Float[Array, "steps asset"]:
+        return self.pool._rule_outputs(prices, config, method)
+
+    def weight_bounds(self) -> tuple[AssetVector, AssetVector]:
+        """`(minimum, maximum)`, clipped into `0 <= minimum <= maximum <= 1`."""
+        low = jnp.clip(self.minimum_weights, 0.0, 1.0)
+        return low, jnp.clip(self.maximum_weights, low, 1.0)
