@@ -26,8 +26,10 @@ def _per_asset(value: HumanValues, name: str, n_assets: int) -> Array:
             f"`{name}` must be a scalar or have one entry per asset (n_assets={n_assets}); got "
             f"shape {tuple(array.shape)}."
         )
-    if not jnp.issubdtype(array.dtype, jnp.floating):
-        array = array.astype(jnp.result_type(float))
+    floating = jnp.issubdtype(array.dtype, jnp.floating)
+    # A strongly typed array: a Python number would give a weakly typed one, which the
+    # first optimiser update turns strong (and a compiled training step would retrace).
+    array = jnp.asarray(array, dtype=array.dtype if floating else jnp.result_type(float))
     return jnp.broadcast_to(array, (n_assets,))
 
 
