@@ -54,6 +54,9 @@ SCRIPT = textwrap.dedent(
     member = MomentumPool.from_memory_days(n_assets=3)
     expect(r"`members` must be a non-empty sequence of single-rule pools", Ensemble,
            [Ensemble([member])])
+    from quantamm_eqx.protocol import contract_parameters
+    expect(r"`pool` must be a single-rule pool", contract_parameters, Ensemble([member]),
+           SimulationConfig())
     pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)
     config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
     expect(r"`bout_length` must be an integer number of minutes; got 2.5",

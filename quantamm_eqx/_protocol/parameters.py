@@ -157,7 +157,7 @@ def contract_parameters(pool: AbstractPool, config: SimulationConfig) -> dict[st
 
     **Raises:**
 
-    `ValueError` for a stacked or traced pool, or `config.use_alt_lamb`.
+    `ValueError` for a stacked, traced or composite pool, or `config.use_alt_lamb`.
 
     **Example:**
 
@@ -173,6 +173,11 @@ def contract_parameters(pool: AbstractPool, config: SimulationConfig) -> dict[st
     ([1.0, 1.5], 0.1)
     ```
     """
+    if not isinstance(pool, AbstractPool):
+        raise ValueError(
+            f"`pool` must be a single-rule pool (one contract); got {type(pool).__name__}: "
+            "deploy an ensemble's members, or a bounded pool's pool, one by one."
+        )
     if config.use_alt_lamb:
         raise ValueError(
             "`config.use_alt_lamb` has no contract equivalent: the contracts' gradient uses "

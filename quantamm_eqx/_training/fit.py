@@ -184,7 +184,8 @@ def fit(
     - `mesh`: a `jax.sharding.Mesh` to shard a population over: its members are split
       across the mesh's devices (all its axes together; the population size must be a
       multiple of the device count), the prices are replicated, and each device trains
-      its members. The results equal those without a mesh. For several hosts, call
+      its members. The results equal those without a mesh up to rounding (each device's
+      program is compiled for its share). For several hosts, call
       `jax.distributed.initialize()` first and build the mesh over `jax.devices()`.
 
     **Returns:**
@@ -344,7 +345,13 @@ def fit(
 def _member(pool: AbstractTFMMPool, index: int, population: bool) -> AbstractTFMMPool:
     if not population:
         return pool
-    return jax.tree_util.tree_map(lambda leaf: jnp.asarray(_to_host(leaf)[index]), pool)
+
+    def pick(leaf: Array) -> Array:
+        if leaf.is_fully_addressable:
+            return leaf[index]
+        return jnp.asarray(_to_host(leaf)[index])  # sharded across hosts: gather it first
+
+    return jax.tree_util.tree_map(pick, pool)
 
 
 def _member_sharding(mesh: Mesh) -> NamedSharding:
@@ -359,7 +366,8 @@ def _shard(
     if not population:
         raise ValueError(
             "`mesh` shards a population: pass a stacked pool (every field with a leading "
-            "population axis, e.g. built with `eqx.filter_vmap`), or drop `mesh`."
+            "population axis, e.g. `jax.tree_util.tree_map(lambda *x: jnp.stack(x), *pools)`), "
+            "or drop `mesh`."
         )
     size = pool.initial_weights_logits.shape[0]
     if size % mesh.size:
