@@ -209,7 +209,9 @@ def test_bounded_pool_errors_name_the_fix():
         BoundedPool(pool, 0.4, 0.9)
     with pytest.raises(ValueError, match="initial weights .* outside the bounds"):
         BoundedPool(pool, [0.5, 0.0, 0.0], 1.0)
-    with pytest.raises(ValueError, match="one entry per asset"):
+    with pytest.raises(
+        ValueError, match="`minimum_weights` must be a scalar or a vector of length 1"
+    ):
         BoundedPool(pool, [0.1, 0.1], 0.9)
     with pytest.raises(ValueError, match="not already a BoundedPool"):
         BoundedPool(BoundedPool(pool, 0.1, 0.9), 0.1, 0.9)

@@ -268,7 +268,6 @@ def test_guard_vectors_in_exact_fixed_point(vector):
         name: None if inputs[name] is None else protocol.to_fixed(np.atleast_1d(inputs[name]))
         for name in ("weights", "prev_weights", "epsilon_max", "minimum_weight")
     }
-    fixed = {name: value for name, value in fixed.items()}
     for name, value in EXACT_INPUTS.get(vector["source"], {}).items():
         fixed[name] = value if isinstance(value, list) else [value]
     if stage == "clamp":

@@ -12,25 +12,12 @@ from .._custom_types import AssetVector, AssetVectorLike, HumanValues
 from .._estimators.method import Method
 from .._validation import is_traced
 from .base import AbstractTFMMPool
+from .construct import per_asset
 
 
 def _bounds_field() -> Any:
     # Trainable exactly when the pool's `learnable` flag is set (see `trainable_filter`).
     return eqx.field(converter=jnp.asarray, metadata={"trainable_if": "learnable"})
-
-
-def _per_asset(value: HumanValues, name: str, n_assets: int) -> Array:
-    array = jnp.asarray(value)
-    if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
-        raise ValueError(
-            f"`{name}` must be a scalar or have one entry per asset (n_assets={n_assets}); got "
-            f"shape {tuple(array.shape)}."
-        )
-    floating = jnp.issubdtype(array.dtype, jnp.floating)
-    # A strongly typed array: a Python number would give a weakly typed one, which the
-    # first optimiser update turns strong (and a compiled training step would retrace).
-    array = jnp.asarray(array, dtype=array.dtype if floating else jnp.result_type(float))
-    return jnp.broadcast_to(array, (n_assets,))
 
 
 class BoundedPool(AbstractTFMMPool):
@@ -96,8 +83,10 @@ class BoundedPool(AbstractTFMMPool):
             )
         n_assets = pool.n_assets
         self.pool = pool
-        self.minimum_weights = _per_asset(minimum_weights, "minimum_weights", n_assets)
-        self.maximum_weights = _per_asset(maximum_weights, "maximum_weights", n_assets)
+        # NumPy float64 in, so the stored arrays are strongly typed: a weakly typed bound
+        # (from a Python number) would make a compiled training step retrace.
+        self.minimum_weights = jnp.asarray(per_asset(minimum_weights, "minimum_weights", n_assets))
+        self.maximum_weights = jnp.asarray(per_asset(maximum_weights, "maximum_weights", n_assets))
         self.learnable = bool(learnable)
 
     def __check_init__(self):

@@ -71,11 +71,9 @@ def channel_signal(
     True
     ```
     """
-    width, amplitude, exponents, pre_exp_scaling = (
-        jnp.asarray(x) for x in (width, amplitude, exponents, pre_exp_scaling)
+    width, amplitude, exponents, pre_exp_scaling, inverse_scaling = (
+        jnp.asarray(x) for x in (width, amplitude, exponents, pre_exp_scaling, inverse_scaling)
     )
-    if not isinstance(inverse_scaling, float):  # keep the constant a weakly typed scalar
-        inverse_scaling = jnp.asarray(inverse_scaling)
     envelope = jnp.exp(-(gradient**2) / (2 * width**2))
     scaled = jnp.pi * gradient / (3 * width)
     channel = -amplitude * envelope * (scaled - (scaled**3) / 6) / inverse_scaling

@@ -9,9 +9,12 @@ from .._transforms import logit, memory_days_to_lamb
 
 
 def per_asset(
-    value: HumanValues, name: str, n_assets: int, *, positive: bool = False
+    value: HumanValues, name: str, n_assets: int, *, positive: bool = False, shared: bool = False
 ) -> np.ndarray:
-    """`value` as a float64 vector of length `n_assets` (a scalar or length-1 value broadcasts)."""
+    """`value` as a float64 vector of length `n_assets` (a scalar or length-1 value broadcasts).
+
+    With `shared`, a scalar or length-1 value stays a length-1 vector (shared by all assets).
+    """
     if isinstance(n_assets, bool) or not isinstance(n_assets, int | np.integer) or n_assets < 2:
         raise ValueError(f"`n_assets` must be an integer >= 2; got {n_assets!r}.")
     array = np.asarray(value, dtype=np.float64)
@@ -23,6 +26,8 @@ def per_asset(
     if not np.all(np.isfinite(array)) or (positive and not np.all(array > 0)):
         requirement = "positive and finite" if positive else "finite"
         raise ValueError(f"`{name}` must be {requirement}; got {array.tolist()!r}.")
+    if shared and array.size == 1:
+        return array.reshape(1).copy()
     return np.broadcast_to(array, (n_assets,)).copy()
 
 

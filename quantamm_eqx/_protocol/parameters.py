@@ -9,25 +9,16 @@ from .._config import SimulationConfig
 from .._custom_types import HumanValues, HumanVector
 from .._pools.base import AbstractPool
 from .._pools.channel import CHANNEL_INVERSE_SCALING, MeanReversionChannelPool
-from .._pools.construct import weights_logits
+from .._pools.construct import per_asset, weights_logits
 from .._pools.momentum import AbstractMomentumPool
 from .._transforms import inverse_squareplus, lamb_to_memory_days_clipped, logit, max_lamb
 from .._validation import is_traced
 
 
-def _values(value: HumanValues, name: str, n_assets: int, *, upper: float | None = None):
-    """`value` as a float64 vector of length 1 (shared) or `n_assets`, positive and finite."""
-    array = np.atleast_1d(np.asarray(value, dtype=np.float64))
-    if array.ndim != 1 or array.shape[0] not in (1, n_assets):
-        raise ValueError(
-            f"`{name}` must be a scalar or a vector of length 1 or n_assets={n_assets}; got "
-            f"shape {np.shape(value)}."
-        )
-    if not (np.all(np.isfinite(array)) and np.all(array > 0)):
-        raise ValueError(f"`{name}` must be positive and finite; got {array.tolist()!r}.")
-    if upper is not None and not np.all(array < upper):
-        raise ValueError(f"`{name}` must be below {upper}; got {array.tolist()!r}.")
-    return array
+def _values(value: HumanValues, name: str, n_assets: int) -> np.ndarray:
+    """`value` as a positive float64 vector, of length 1 (shared, as a scalar contract
+    parameter is) or `n_assets`."""
+    return per_asset(value, name, n_assets, positive=True, shared=True)
 
 
 def pool_from_contract(
@@ -87,7 +78,9 @@ def pool_from_contract(
     ```
     """
     cap = float(np.max(max_lamb(config.max_memory_days, config.chunk_period)))
-    lamb_values = _values(lamb, "lamb", n_assets, upper=1.0)
+    lamb_values = _values(lamb, "lamb", n_assets)
+    if not np.all(lamb_values < 1):
+        raise ValueError(f"`lamb` must be below 1; got {lamb_values.tolist()!r}.")
     if np.any(lamb_values > cap):
         raise ValueError(
             f"`lamb` must not exceed {cap!r}, the cap of max_memory_days="

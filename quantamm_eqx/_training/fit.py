@@ -204,6 +204,9 @@ def fit(
     if steps < 1 or steps_per_chunk < 1 or batch_size < 1:
         raise ValueError("`steps`, `steps_per_chunk` and `batch_size` must be positive integers.")
     prices = checked_prices(prices, pool=pool)
+    population = pool.initial_weights_logits.ndim == 2
+    if mesh is not None:
+        pool, prices = _shard(pool, prices, mesh, population)
     n_minutes = prices.shape[0]
     n_train = int(round(n_minutes * (1 - val_fraction)))
     first_start = config.chunk_period if burn_in is None else max(burn_in, config.chunk_period)
@@ -219,10 +222,6 @@ def fit(
         raise ValueError("The validation span is shorter than 2 minutes: raise `val_fraction`.")
     train_prices = prices[:n_train]
 
-    population = pool.initial_weights_logits.ndim == 2
-    if mesh is not None:
-        pool, prices = _shard(pool, prices, mesh, population)
-        train_prices = prices[:n_train]
     params, frozen = eqx.partition(pool, trainable_filter(pool))
     if optimizer is None:
         optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(0.05))
