@@ -31,6 +31,8 @@ examples:
 POOLS = ("momentum", "anti_momentum", "mean_reversion_channel")
 _CHANNEL_ONLY = ("width", "amplitude_per_day", "exponents", "pre_exp_scaling")
 _MINUTES_PER_DAY = 1440
+#: The keys of the pool.json that `train` writes beside pool.eqx.
+_DESCRIPTION_KEYS = ("pool", "assets", "chunk_period", "dtype")
 
 
 # ---------------------------------------------------------------------------- argument types
@@ -279,6 +281,16 @@ def _pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
     return parent
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends an option's default to its help, unless the help states it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False):
+            return text
+        return super()._get_help_string(action) or text
+
+
 def _output_options(default_every: int) -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("output")
@@ -332,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a pool over a bout of prices and compare it with holding its "
         "initial reserves (HODL) and with an equal-weight portfolio rebalanced every "
         "minute. The rule uses the prices before --start as history (burn-in).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     bout = simulate.add_argument_group("bout")
     bout.add_argument(
@@ -362,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         "span (the first 1 - --val-fraction of the data), keep the parameters with the best "
         "objective on the held-out span (the rest), and report both pools there. Saves the "
         "trained pool to pool.eqx (and pool.json) in --output.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     span = train.add_argument_group("data span and training")
     span.add_argument(
@@ -422,13 +434,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_data(args: argparse.Namespace):
+    loaded = _read_sources(args)
+    if loaded.n_assets < 2:
+        raise ValueError(
+            f"A pool needs at least 2 assets; the data has {loaded.n_assets} "
+            f"({', '.join(loaded.assets)}). Choose more with --assets, or use a file with more "
+            "price columns."
+        )
+    return loaded
+
+
+def _read_sources(args: argparse.Namespace):
     from . import data
 
-    fill = None if args.fill == "none" else args.fill
     sources = args.data
     if sources == ["stocks"]:
-        return data.load_stocks(args.assets or data.DEFAULT_STOCKS, fill=fill or "log-linear")
-    options = {"fill": fill, "duplicates": args.duplicates}
+        if args.fill == "none":
+            raise ValueError(
+                "The built-in stocks are daily closes: every minute between two closes is a "
+                "gap. Use --fill log-linear (the default for stocks) or --fill ffill."
+            )
+        return data.load_stocks(args.assets or data.DEFAULT_STOCKS, fill=args.fill or "log-linear")
+    options = {"fill": None if args.fill == "none" else args.fill, "duplicates": args.duplicates}
     if args.format == "binance":
         files: dict[str, list[str]] = {}
         for source in sources:
@@ -436,6 +463,11 @@ def _load_data(args: argparse.Namespace):
             if not separator or not asset or not paths:
                 raise ValueError(
                     f"--format binance needs ASSET=FILE[,FILE...] sources; got {source!r}."
+                )
+            if asset in files:
+                raise ValueError(
+                    f"--data names {asset} twice; give each asset once, with its files "
+                    f"separated by commas: {asset}=FILE,FILE,..."
                 )
             files[asset] = paths.split(",")
         loaded = data.read_binance(files, **options)
@@ -534,7 +566,22 @@ def _read_pool_description(path: Path) -> dict[str, Any]:
             f"--checkpoint {path} has no {description.name} beside it (written by `train`), "
             "so its pool type and assets are unknown."
         )
-    return json.loads(description.read_text())
+    try:
+        described = json.loads(description.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{description} is not valid JSON ({error}).") from error
+    missing = [
+        key for key in _DESCRIPTION_KEYS if not isinstance(described, dict) or key not in described
+    ]
+    if missing or described["pool"] not in POOLS:
+        lacks = (
+            f"it lacks {', '.join(missing)}" if missing else f"its pool is {described['pool']!r}"
+        )
+        raise ValueError(
+            f"--checkpoint {path}: {description} does not describe a pool ({lacks}); pass the "
+            "pool.eqx that `train` wrote."
+        )
+    return described
 
 
 def _describe_pool(pool, name: str, config) -> dict[str, Any]:
@@ -553,11 +600,22 @@ def _describe_pool(pool, name: str, config) -> dict[str, Any]:
 
 
 def _bout(args: argparse.Namespace, prices, chunk_period: int) -> tuple[int, int]:
-    """The bout `(start_index, bout_length)` of `simulate` from --start/--end."""
+    """The bout `(start_index, bout_length)` of `simulate` from --start/--end.
+
+    The simulation covers the minutes from --start to just before --end. `simulate` reads
+    one row past the minutes it reports, so the data's last minute is never simulated: an
+    --end past it (or no --end) stops the bout one minute before it.
+    """
     n_minutes = len(prices)
-    end = n_minutes if args.end is None else prices.index(args.end)
+    end = min(n_minutes if args.end is None else prices._stop(args.end), n_minutes - 1)
+    if n_minutes < chunk_period + 2:
+        raise ValueError(
+            f"The data has {n_minutes} minutes: too few for one --chunk-period "
+            f"({chunk_period} minutes) of history and a bout. Use more data or a shorter "
+            "--chunk-period."
+        )
     if args.start is None:
-        start = max(end - 1 - 365 * _MINUTES_PER_DAY, chunk_period)
+        start = max(end - 365 * _MINUTES_PER_DAY, chunk_period)
     else:
         start = prices.index(args.start)
     if start < chunk_period:
@@ -566,8 +624,11 @@ def _bout(args: argparse.Namespace, prices, chunk_period: int) -> tuple[int, int
             f"history before the bout; it is row {start}. Start later."
         )
     if end - start < 2:
-        raise ValueError(f"The bout from row {start} to row {end} is shorter than 2 minutes.")
-    return start, end - start
+        raise ValueError(
+            f"--end (row {end}) must come at least 2 minutes after --start (row {start})"
+            + ("." if args.end is not None else f"; the data ends at row {n_minutes}.")
+        )
+    return start, end - start + 1
 
 
 def _write_outputs(
@@ -588,7 +649,7 @@ def _write_outputs(
     summary |= extra_rows  # saved too
     rows = extra_rows | {label: summary["pool"], "HODL": summary["hodl"]}
     rows["equal-weight rebalanced"] = summary["equal-weight rebalanced"]
-    print(format_summary(rows))
+    _say(format_summary(rows))
     args.output.mkdir(parents=True, exist_ok=True)
     save_run(args.output / "results.npz", record)
     written = ["results.npz", "results.json"]
@@ -596,7 +657,7 @@ def _write_outputs(
         plot_weights(record, args.output / "weights.png", title=f"{title}: weights")
         plot_values(record, args.output / "values.png", title=f"{title}: value")
         written += ["weights.png", "values.png"]
-    print(f"\nWrote {', '.join(written)} to {args.output}/")
+    _say(f"\nWrote {', '.join(written)} to {args.output}/")
 
 
 def _run_metadata(args, prices, config, dtype) -> dict[str, Any]:
@@ -618,11 +679,11 @@ def _run_metadata(args, prices, config, dtype) -> dict[str, Any]:
 
 
 def _bout_metadata(prices, start_index: int, length: int) -> dict[str, Any]:
-    """The bout as rows of the data used and as times (`end` exclusive)."""
+    """The bout's simulated minutes as times (`end` exclusive) and as `simulate`'s arguments."""
     minute = np.timedelta64(1, "m")
     return {
         "start": str(prices.start + start_index * minute),
-        "end": str(prices.start + (start_index + length) * minute),
+        "end": str(prices.start + (start_index + length - 1) * minute),
         "start_index": start_index,
         "bout_length": length,
     }
@@ -648,7 +709,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
     config = _config(args)
     pool = _pool(args, prices.assets, dtype)
     start, length = _bout(args, prices, config.chunk_period)
-    print(
+    _say(
         f"Simulating a {args.pool} pool on {', '.join(prices.assets)}: "
         f"{_span(prices, start, length - 1)}, fees={config.fees}, {np.dtype(dtype).name}."
     )
@@ -660,7 +721,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
         "bout": _bout_metadata(prices, start, length),
         "pool": _describe_pool(pool, args.pool, config),
     }
-    print()
+    _say()
     _write_outputs(args, result, prices, start, metadata, title=args.pool)
     return 0
 
@@ -684,7 +745,7 @@ def _train_command(args: argparse.Namespace) -> int:
     n_train = int(round(n_minutes * (1 - args.val_fraction)))
     if args.val_fraction == 0:
         raise ValueError("--val-fraction must be positive: `train` reports held-out results.")
-    print(
+    _say(
         f"Training a {args.pool} pool on {', '.join(prices.assets)} "
         f"({np.dtype(dtype).name}, fees={config.fees}): {args.steps} steps of "
         f"{args.batch_size} x {args.bout_days}-day bouts from {_span(prices, 0, n_train)}; "
@@ -699,20 +760,26 @@ def _train_command(args: argparse.Namespace) -> int:
         "dtype": np.dtype(dtype).name,
     }
     optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(args.learning_rate))
-    trained = fit(
-        pool,
-        prices.prices.astype(dtype),
-        config,
-        bout_length=args.bout_days * _MINUTES_PER_DAY,
-        steps=args.steps,
-        key=jax.random.key(args.seed),
-        objective=args.objective,
-        optimizer=optimizer,
-        batch_size=args.batch_size,
-        val_fraction=args.val_fraction,
-        burn_in=args.burn_in_days * _MINUTES_PER_DAY,
-        progress=not args.no_progress,
-    )
+    try:
+        trained = fit(
+            pool,
+            prices.prices.astype(dtype),
+            config,
+            bout_length=args.bout_days * _MINUTES_PER_DAY,
+            steps=args.steps,
+            key=jax.random.key(args.seed),
+            objective=args.objective,
+            optimizer=optimizer,
+            batch_size=args.batch_size,
+            val_fraction=args.val_fraction,
+            burn_in=args.burn_in_days * _MINUTES_PER_DAY,
+            progress=not args.no_progress,
+        )
+    except ValueError as error:  # name the command's options, not `fit`'s arguments
+        raise ValueError(
+            f"{error} (On the command line, `bout_length` is --bout-days and `burn_in` is "
+            "--burn-in-days, in minutes (days x 1440); `val_fraction` is --val-fraction.)"
+        ) from error
     save_pool(checkpoint, trained.pool)
     _write_json(checkpoint.with_suffix(".json"), description)
 
@@ -730,8 +797,12 @@ def _train_command(args: argparse.Namespace) -> int:
     hodl = np.asarray(hodl_values(initial), dtype=np.float64)
     result = held_out(trained.pool)
     skipped = int(np.asarray(trained.skipped).sum())
-    print(
-        f"\nBest step {trained.best_step} of {args.steps}"
+    if trained.best_step >= 0:
+        best = f"Best step {trained.best_step} of {args.steps}"
+    else:
+        best = f"None of the {args.steps} steps improved on the starting pool"
+    _say(
+        f"\n{best}"
         f"{f'; {skipped} step(s) skipped for non-finite gradients' if skipped else ''}. "
         f"Held-out results ({_span(prices, n_train, n_minutes - n_train - 1)}):\n"
     )
@@ -757,7 +828,7 @@ def _train_command(args: argparse.Namespace) -> int:
     _write_outputs(
         args, result, prices, n_train, metadata, f"trained {args.pool}", label="trained pool"
     )
-    print(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
+    _say(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
     return 0
 
 
@@ -777,8 +848,8 @@ def _plot_command(args: argparse.Namespace) -> int:
     title = record.metadata.get("pool", {}).get("pool", "pool")
     plot_weights(record, output / "weights.png", title=f"{title}: weights")
     plot_values(record, output / "values.png", title=f"{title}: value")
-    print(format_summary(record.metadata.get("summary", {})))
-    print(f"\nWrote weights.png, values.png to {output}/")
+    _say(format_summary(record.metadata.get("summary", {})))
+    _say(f"\nWrote weights.png, values.png to {output}/")
     return 0
 
 
@@ -799,18 +870,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     import jax
 
     try:
+        output = getattr(args, "output", None)
+        if output is not None and output.exists() and not output.is_dir():
+            raise ValueError(f"--output {output} is a file; give a directory (new or existing).")
         # The command's precision (float64 unless --float32), scoped to this run.
         with jax.enable_x64(not getattr(args, "float32", False)):
             return args.run(args)
-    except (ValueError, FileNotFoundError, ImportError) as error:
+    except (ValueError, OSError, ImportError) as error:
         print(f"quantamm-eqx: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nquantamm-eqx: interrupted; no file was left half-written.", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into a command that stopped reading (`| head`)
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        return 0
+
+
+def _say(*parts: object) -> None:
+    """`print` to standard output; if its reader has gone (`| head`), the run goes on silently.
+
+    The results and plots are still written: the rest of the output goes to `os.devnull`.
+    """
+    try:
+        print(*parts, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ prices, weights, reserves, the pool's value and two benchmark values) and its me
 import dataclasses
 import json
 import os
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -255,19 +256,24 @@ def load_run(path: str | os.PathLike) -> RunRecord:
 
     **Raises:**
 
-    `FileNotFoundError` when either file is missing; `ValueError` when they do not match.
+    `FileNotFoundError` when either file is missing; `ValueError` when they are not a record
+    (another NumPy archive or JSON file, or a damaged one) or do not belong together.
     """
     arrays_path, metadata_path = _paths(path)
     for required in (arrays_path, metadata_path):
         if not required.exists():
             raise FileNotFoundError(f"{required} does not exist; `save_run` writes both files.")
-    metadata = json.loads(metadata_path.read_text())
-    assets = tuple(metadata.pop("assets"))
+    not_a_record = f"{arrays_path} and {metadata_path} are not a record written by `save_run`"
+    try:
+        metadata = json.loads(metadata_path.read_text())
+        with np.load(arrays_path) as archive:
+            arrays = {name: archive[name] for name in ("timestamps", *_ARRAYS)}
+        assets = tuple(metadata.pop("assets"))
+    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{not_a_record} ({type(error).__name__}: {error}).") from error
     for key in ("start", "end", "rows"):
         metadata.pop(key, None)
-    with np.load(arrays_path) as archive:
-        arrays = {name: archive[name] for name in ("timestamps", *_ARRAYS)}
-    if arrays["prices"].shape[1] != len(assets):
+    if arrays["prices"].ndim != 2 or arrays["prices"].shape[1] != len(assets):
         raise ValueError(f"{arrays_path} and {metadata_path} do not belong together.")
     return RunRecord(
         timestamps=arrays.pop("timestamps").astype("datetime64[m]"),

@@ -60,10 +60,12 @@ def test_simulate_end_to_end_on_the_default_data(tmp_path):
     rows = summary_rows(result.stdout)
     assert set(rows) == {"pool", "HODL", "equal-weight rebalanced"}
     record, metadata = assert_outputs(tmp_path)
-    # The bout: 2012-01-02 to 2012-01-31T23:59, hourly rows plus the last minute.
+    # The bout: 2012-01-02 to 2012-01-31T23:59 (just before --end), hourly rows plus the
+    # last minute; `simulate` reads one row past it.
     assert str(record.timestamps[0]) == "2012-01-02T00:00"
-    assert str(record.timestamps[-1]) == "2012-01-31T23:58"
-    assert metadata["bout"]["bout_length"] == 30 * 1440
+    assert str(record.timestamps[-1]) == "2012-01-31T23:59"
+    assert metadata["bout"]["end"] == "2012-02-01T00:00"
+    assert metadata["bout"]["bout_length"] == 30 * 1440 + 1
     # The printed summary is the saved one.
     final_value = float(rows["pool"][0].replace(",", ""))
     assert final_value == pytest.approx(metadata["summary"]["pool"]["final_value"], abs=0.5)
@@ -102,15 +104,15 @@ def test_train_then_simulate_its_checkpoint_then_plot(tmp_path):
         "--start",
         metadata["bout"]["start"],
         "--end",
-        "2011-01-01",
+        metadata["bout"]["end"],
         "--no-plots",
         "--output",
         str(replay),
     )
     assert result.returncode == 0, result.stderr
     _, replayed = assert_outputs(replay, plots=False)
-    # The checkpoint is the trained pool: same parameters, same held-out run (the same
-    # history too: both runs' data start in 2004).
+    # The checkpoint is the trained pool: same parameters, same held-out run (the saved
+    # bout's start and end replay it; the same history too: both runs' data start in 2004).
     assert replayed["pool"]["parameters"] == metadata["pool"]["parameters"]
     assert replayed["summary"]["pool"]["final_value"] == pytest.approx(
         metadata["summary"]["pool"]["final_value"], rel=1e-12
@@ -130,6 +132,62 @@ def test_help_teaches_every_option_group():
         assert text in result.stdout
     for text in ("--gas-cost", "--arb-fees", "--float32", "--output"):
         assert text in result.stdout
+
+
+def test_help_states_each_default_once():
+    for command in ("simulate", "train"):
+        text = " ".join(run_cli(command, "--help").stdout.split())
+        assert "(default: wide) (default: wide)" not in text and "(default: None)" not in text
+        assert "(default: momentum)" in text
+
+
+def test_output_must_be_a_directory(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    assert main(["simulate", *SHORT, "--output", str(taken)]) == 2
+    assert f"--output {taken} is a file" in capsys.readouterr().err
+    assert taken.read_text() == "a file"
+
+
+def test_a_checkpoint_needs_its_pool_description(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["simulate", *SHORT, "--no-plots", "--output", str(run)]) == 0
+    capsys.readouterr()
+    # results.npz is not a checkpoint: results.json beside it describes no pool.
+    argv = ["simulate", "--checkpoint", str(run / "results.npz"), "--output", str(tmp_path)]
+    assert main(argv) == 2
+    assert "results.json does not describe a pool (it lacks chunk_period" in capsys.readouterr().err
+    (tmp_path / "pool.eqx").write_bytes(b"")
+    (tmp_path / "pool.json").write_text("{not json")
+    argv[2] = str(tmp_path / "pool.eqx")
+    assert main(argv) == 2
+    assert f"{tmp_path / 'pool.json'} is not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arrays", ["other", "garbage"])
+def test_plot_refuses_a_file_that_is_not_a_results_record(arrays, tmp_path, capsys):
+    if arrays == "other":
+        np.savez(tmp_path / "results.npz", x=np.ones(3))
+    else:
+        (tmp_path / "results.npz").write_bytes(b"not an archive")
+    (tmp_path / "results.json").write_text(json.dumps({"assets": ["A", "B"]}))
+    assert main(["plot", str(tmp_path / "results.npz")]) == 2
+    assert "are not a record written by `save_run`" in capsys.readouterr().err
+    assert not (tmp_path / "weights.png").exists()
+
+
+def test_a_closed_pipe_still_writes_the_results(tmp_path):
+    """`quantamm-eqx simulate | head -1`: the reader leaves early, the run completes."""
+    command = [sys.executable, "-m", "quantamm_eqx._cli", "simulate", *SHORT]
+    command += ["--no-plots", "--output", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"Simulating")
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=600) == 0, stderr
+    assert "Error" not in stderr
+    assert load_run(tmp_path / "results.npz").values.shape[0] > 0
 
 
 def test_user_files_and_float32(tmp_path, capsys):
@@ -165,6 +223,10 @@ def test_protocol_mode_from_the_command_line(tmp_path, capsys):
         (["simulate", "--minimum-weight", "0.3"], "minimum_weight"),
         (["train", "--bout-days", "4000"], "does not fit in the training span"),
         (["train", "--objective", "profit"], "--objective must be one of"),
+        (["simulate", "--fill", "none"], "daily closes"),
+        (["simulate", "--assets", "AAPL"], "A pool needs at least 2 assets"),
+        (["simulate", "--start", "2012-02-01", "--end", "2012-01-02"], "must come at least 2"),
+        (["simulate", "--format", "binance", "--data", "BTC=a.csv", "BTC=b.csv"], "BTC twice"),
     ],
 )
 def test_bad_settings_exit_2_with_the_fix(argv, message, tmp_path, capsys):

@@ -161,6 +161,10 @@ def test_price_data_between_and_select():
     assert middle.start == START + MINUTE
     np.testing.assert_array_equal(middle.prices, data.prices[1:4])
     np.testing.assert_array_equal(data.between(3, len(data)).prices, data.prices[3:])
+    # An exclusive end may be the minute after the last one, but no later.
+    np.testing.assert_array_equal(data.between(3, data.end + MINUTE).prices, data.prices[3:])
+    with pytest.raises(ValueError, match="outside the data"):
+        data.between(3, data.end + 2 * MINUTE)
     with pytest.raises(ValueError, match="must come after"):
         data.between(3, 3)
     picked = data.select(["SOL", "ETH"])
@@ -284,6 +288,52 @@ def test_wide_bad_times(tmp_path):
     missing = "timestamp,A\n2024-01-01 00:00,1.0\n,1.0\n"
     with pytest.raises(ValueError, match=r"Column 'timestamp' has a missing time at row 1"):
         read_wide(write_csv(tmp_path / "missing.csv", missing))
+
+
+def test_wide_non_iso_dates_use_one_format_for_the_whole_column(tmp_path):
+    # Day first: "02/01/2024" is 2 January, as the later "13/01/2024" shows.
+    day_first = "date,A\n01/01/2024,1.0\n02/01/2024,2.0\n13/01/2024,3.0\n"
+    data = read_wide(write_csv(tmp_path / "day.csv", day_first), fill="ffill")
+    assert data.start == np.datetime64("2024-01-01T00:00")
+    assert data.end == np.datetime64("2024-01-13T00:00")
+    assert data.prices[data.index("2024-01-02"), 0] == 2.0
+    # Both readings fit every value: month first, as documented.
+    ambiguous = "date,A\n01/02/2024,1.0\n01/03/2024,2.0\n"
+    data = read_wide(write_csv(tmp_path / "ambiguous.csv", ambiguous), fill="ffill")
+    assert data.start == np.datetime64("2024-01-02T00:00")
+    # No single format fits: an error, never a row-by-row mixture.
+    mixed = "date,A\n01/01/2024,1.0\n13/01/2024,2.0\n01/14/2024,3.0\n"
+    with pytest.raises(ValueError, match=r"not a time.*guessed from '01/01/2024'.*ISO 8601"):
+        read_wide(write_csv(tmp_path / "mixed.csv", mixed), fill="ffill")
+
+
+def test_wide_index_columns(tmp_path):
+    frame = pd.DataFrame(
+        {"timestamp": pd.date_range("2024-01-01", periods=3, freq="min"), "A": [1.0, 2.0, 3.0]}
+    )
+    expected = PriceData(np.array([[1.0], [2.0], [3.0]]), ("A",), START)
+    frame.to_csv(tmp_path / "numbered.csv")  # an unnamed first column of row numbers
+    assert_same(read_wide(tmp_path / "numbered.csv"), expected)
+    frame.set_index("timestamp").rename_axis(None).to_csv(tmp_path / "indexed.csv")
+    assert_same(read_wide(tmp_path / "indexed.csv"), expected)  # unnamed times are kept
+    frame.set_index("timestamp").to_parquet(tmp_path / "indexed.parquet")
+    assert_same(read_wide(tmp_path / "indexed.parquet"), expected)
+
+
+def test_unreadable_files(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("timestamp,caf\xe9\n2024-01-01,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin.csv is not UTF-8 text"):
+        read_wide(tmp_path / "latin.csv")
+    packed = gzip.compress(b"timestamp,A\n" + b"2024-01-01 00:00,1\n" * 200)
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=r"cut.csv.gz cannot be read.*truncated"):
+        read_wide(tmp_path / "cut.csv.gz")
+    (tmp_path / "cut.zip").write_bytes(b"PK\x03\x04 not a whole zip")
+    with pytest.raises(ValueError, match=r"cut.zip cannot be read"):
+        read_binance({"BTC": tmp_path / "cut.zip"})
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"bad.parquet cannot be read as parquet"):
+        read_wide(tmp_path / "bad.parquet")
 
 
 def test_wide_file_errors(tmp_path):

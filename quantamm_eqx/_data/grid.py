@@ -141,6 +141,15 @@ class PriceData:
             )
         return row
 
+    def _stop(self, end: TimeLike) -> int:
+        """The row of an exclusive end: any row, or one past the last (row or minute)."""
+        if isinstance(end, int | np.integer) and not isinstance(end, bool) and end == len(self):
+            return len(self)
+        if isinstance(end, str | np.datetime64 | datetime.date):
+            if _as_minute(end, "end") == self.end + _MINUTE:
+                return len(self)
+        return self.index(end)
+
     def between(self, start: TimeLike | None = None, end: TimeLike | None = None) -> "PriceData":
         """The rows from `start` (inclusive) to `end` (exclusive); times or row indices.
 
@@ -155,12 +164,7 @@ class PriceData:
         ```
         """
         first = 0 if start is None else self.index(start)
-        if end is None:
-            last = len(self)
-        elif isinstance(end, int | np.integer) and end == len(self):
-            last = len(self)
-        else:
-            last = self.index(end)
+        last = len(self) if end is None else self._stop(end)
         if last <= first:
             raise ValueError(f"`end` ({end!r}) must come after `start` ({start!r}).")
         return PriceData(self.prices[first:last], self.assets, self.start + first * _MINUTE)
@@ -302,8 +306,8 @@ def to_minute_grid(
             row = int(np.flatnonzero(repeated)[0]) + 1
             raise ValueError(
                 f"{int(repeated.sum())} duplicate timestamp(s), the first at {minutes[row]}. "
-                "Remove them, or pass `duplicates='first'` or `'last'` to keep one row per "
-                "minute."
+                "Remove them, or pass `duplicates='first'` or `'last'` (`--duplicates first` "
+                "or `last` on the command line) to keep one row per minute."
             )
         keep = np.ones(minutes.shape[0], dtype=bool)
         if duplicates == "first":
@@ -326,7 +330,8 @@ def to_minute_grid(
                 f"grid, the first at {start + int(rows[0]) * _MINUTE} "
                 f"({assets[int(np.argmax(missing[rows[0]]))]}). Fill them explicitly with "
                 "`fill='ffill'` (carry the last price) or `fill='log-linear'` (geometric "
-                "interpolation), or supply gap-free data."
+                "interpolation), `--fill ffill` or `--fill log-linear` on the command line, "
+                "or supply gap-free data."
             )
         grid = _filled(grid, assets, start, fill)
     return PriceData(grid, assets, start)

@@ -6,7 +6,10 @@ rules whatever the file format.
 """
 
 import errno
+import lzma
 import os
+import warnings
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -47,10 +50,12 @@ def read_wide(
 
     This is the layout [`PriceData.to_file`][quantamm_eqx.data.PriceData.to_file] writes,
     so the two round-trip exactly. Times are UTC: ISO 8601 strings (a UTC offset is
-    converted, no offset means UTC), other date strings (parsed month first), parquet
+    converted, no offset means UTC), other date strings in one format throughout (guessed
+    from the first value, month first when both readings fit every value), parquet
     timestamps, or Unix times whose unit (seconds, milliseconds, microseconds or
     nanoseconds) is read from each value's magnitude. An empty cell is a gap, handled by
-    `fill`.
+    `fill`. A parquet file's index is read as a column; an unnamed first CSV column of row
+    numbers (as `DataFrame.to_csv` and R's `write.csv` write) is ignored.
 
     **Arguments:**
 
@@ -340,17 +345,47 @@ def _read_csv(pandas, path: Path, **kwargs):
         return pandas.read_csv(path, low_memory=False, **kwargs)
     except pandas.errors.EmptyDataError as error:
         raise ValueError(f"{path} is empty: it holds no rows of data.") from error
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text ({error}); save it as UTF-8.") from error
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as error:
+        raise ValueError(f"{path} cannot be read: {error}. Is it truncated?") from error
+    except pandas.errors.ParserError as error:
+        raise ValueError(f"{path} is not a well-formed CSV file: {error}") from error
 
 
 def _read_table(pandas, path: Path):
-    """A CSV or parquet file as a DataFrame with string column names and at least one row."""
+    """A CSV or parquet file as a DataFrame with string column names and at least one row.
+
+    A parquet file's index (`DataFrame.to_parquet` keeps it) becomes a column. A CSV file's
+    first column is dropped when it has no name and holds the row numbers 0, 1, ... or 1, 2,
+    ... (as `DataFrame.to_csv` and R's `write.csv` write them); an unnamed first column of
+    times is kept.
+    """
     kind = _format(path, parquet=True)
     _check_exists(path)
-    frame = pandas.read_parquet(path) if kind == "parquet" else _read_csv(pandas, path)
+    if kind == "parquet":
+        try:
+            frame = pandas.read_parquet(path)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path} cannot be read as parquet: {error}") from error
+        if not isinstance(frame.index, pandas.RangeIndex):
+            frame = frame.reset_index()
+    else:
+        frame = _read_csv(pandas, path)
+        if len(frame.columns) and _is_row_numbers(frame.columns[0], frame.iloc[:, 0]):
+            frame = frame.drop(columns=frame.columns[0])
     frame.columns = [str(column) for column in frame.columns]
     if len(frame) == 0 or len(frame.columns) == 0:
         raise ValueError(f"{path} is empty: it holds no rows of data.")
     return frame
+
+
+def _is_row_numbers(name, column) -> bool:
+    """Whether a CSV column is an unnamed index of row numbers (`Unnamed: 0` in pandas)."""
+    if str(name) != "Unnamed: 0" or column.dtype.kind not in "iu":
+        return False
+    values = column.to_numpy()
+    return bool((values == np.arange(len(values)) + values[0]).all() and values[0] in (0, 1))
 
 
 def _read_klines(pandas, path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -387,7 +422,8 @@ def _pivot(times, codes, prices, assets, fill, duplicates) -> PriceData:
             raise ValueError(
                 f"{int(repeated.sum())} duplicate row(s) for one asset at one time, the first "
                 f"for {assets[codes[row]]} at {times[row]}. Remove them, or pass "
-                "`duplicates='first'` or `'last'` to keep one row per asset and minute."
+                "`duplicates='first'` or `'last'` (`--duplicates first` or `last` on the "
+                "command line) to keep one row per asset and minute."
             )
         keep = np.ones(times.shape[0], dtype=bool)
         if duplicates == "first":
@@ -415,26 +451,53 @@ def _parse_times(column, name: str) -> np.ndarray:
         raise ValueError(f"Column {name!r} holds booleans, not times.")
     if types.is_numeric_dtype(column.dtype):
         return _epoch_times(column.to_numpy(dtype=np.float64, na_value=np.nan), column, name)
-    if types.is_datetime64_any_dtype(column.dtype):
-        parsed = column
-    else:
-        present = column.notna().to_numpy()
-        parsed = pandas.to_datetime(column, utc=True, format="ISO8601", errors="coerce")
-        if (parsed.isna().to_numpy() & present).any():
-            parsed = pandas.to_datetime(column, utc=True, format="mixed", errors="coerce")
-        bad = parsed.isna().to_numpy() & present
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"Column {name!r} has a value that is not a time, {column.iloc[row]!r} at row "
-                f"{row} ({int(bad.sum())} in all). Times must be dates or times such as "
-                "'2024-01-01 12:30' (UTC unless an offset is given) or Unix times."
-            )
+    parsed = (
+        column if types.is_datetime64_any_dtype(column.dtype) else _parse_time_text(column, name)
+    )
     if getattr(parsed.dtype, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     times = parsed.to_numpy().astype("datetime64[ns]")
     _check_no_missing_time(np.isnat(times), name)
     return times
+
+
+def _parse_time_text(column, name: str):
+    """Time strings: ISO 8601, else one format for the whole column, month first if both fit.
+
+    The format is guessed from the first value, month first and then day first, and must fit
+    every value: a column is never read with a different format from row to row (which
+    would swap days and months silently).
+    """
+    pandas = _require("pandas")
+    from pandas.tseries.api import guess_datetime_format
+
+    present = column.notna().to_numpy()
+    parsed = pandas.to_datetime(column, utc=True, format="ISO8601", errors="coerce")
+    bad = parsed.isna().to_numpy() & present
+    if not bad.any():
+        return parsed
+    first = str(column.iloc[int(np.flatnonzero(present)[0])])
+    formats = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas's note on day-first guesses
+        for dayfirst in (False, True):
+            guessed = guess_datetime_format(first, dayfirst=dayfirst)
+            if guessed is None or guessed in formats:
+                continue
+            formats.append(guessed)
+            candidate = pandas.to_datetime(column, utc=True, format=guessed, errors="coerce")
+            candidate_bad = candidate.isna().to_numpy() & present
+            if not candidate_bad.any():
+                return candidate
+            bad = candidate_bad if len(formats) == 1 else bad
+    row = int(np.flatnonzero(bad)[0])
+    tried = f" (tried {' and '.join(repr(f) for f in formats)}, guessed from {first!r})"
+    raise ValueError(
+        f"Column {name!r} has a value that is not a time, {column.iloc[row]!r} at row "
+        f"{row} ({int(bad.sum())} in all){tried if formats else ''}. Times must be dates or "
+        "times in one format, such as ISO 8601 '2024-01-31 12:30' (UTC unless an offset is "
+        "given), or Unix times."
+    )
 
 
 def _epoch_times(numbers: np.ndarray, column, name: str) -> np.ndarray:
