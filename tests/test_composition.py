@@ -110,6 +110,25 @@ def test_ensemble_errors_name_the_argument():
         Ensemble([_pool(MomentumPool, n_assets=2), _pool(MomentumPool, n_assets=3)])
     with pytest.raises(ValueError, match="`mixing`"):
         Ensemble([_pool(MomentumPool)] * 2, mixing=[1.0])
+    with pytest.raises(ValueError, match="positive, finite weight"):
+        Ensemble([_pool(MomentumPool)] * 2, mixing=[np.inf, 1.0])
+    stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *[_pool(MomentumPool)] * 2)
+    with pytest.raises(ValueError, match="not stacked populations; .* stack them"):
+        Ensemble([stacked, stacked])
+
+
+@pytest.mark.parametrize("learn_mixing", [False, True])
+def test_fixed_mixing_is_not_trained(learn_mixing):
+    members = [_pool(MomentumPool, 1.0), _pool(MeanReversionChannelPool, 2.0)]
+    ensemble = Ensemble(members, mixing=[0.3, 0.7], learn_mixing=learn_mixing)
+    assert trainable_filter(ensemble).mixing_logits is learn_mixing
+    result = fit(
+        ensemble, _prices(days=6), CONFIG, bout_length=2 * 1440, steps=2,
+        key=jax.random.key(0), batch_size=2, steps_per_chunk=2, progress=False,
+        objective="returns",
+    )  # fmt: skip
+    unchanged = np.array_equal(result.pool.mixing_logits, ensemble.mixing_logits)
+    assert unchanged is not learn_mixing
 
 
 # --- per-asset bounds -----------------------------------------------------------------------
@@ -199,6 +218,50 @@ def test_a_bounded_ensemble():
     pool = BoundedPool(ensemble, [0.2, 0.2, 0.2], [0.5, 0.5, 0.5])
     weights = minute_weights(pool, _prices(), CONFIG, start_index=1440, bout_length=1440)
     assert float(weights.min()) >= 0.2 - 1e-12 and float(weights.max()) <= 0.5 + 1e-12
+
+
+def test_bounds_around_a_stacked_population_apply_to_every_member():
+    members = [_pool(MomentumPool, days) for days in (1.0, 2.0, 3.0, 4.0)]
+    stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *members)
+    pool = BoundedPool(stacked, 0.05, [0.4, 0.9, 0.9])
+    assert pool.minimum_weights.shape == pool.maximum_weights.shape == (4, 3)
+    prices = _prices()
+    weights = eqx.filter_vmap(
+        lambda member: minute_weights(member, prices, CONFIG, start_index=1440, bout_length=1440)
+    )(pool)
+    assert weights.shape[0] == 4 and float(weights[..., 0].max()) <= 0.4 + 1e-12
+    for index, member in enumerate(members):  # each member bounded as on its own
+        alone = minute_weights(
+            BoundedPool(member, 0.05, [0.4, 0.9, 0.9]), prices, CONFIG,
+            start_index=1440, bout_length=1440,
+        )  # fmt: skip
+        np.testing.assert_allclose(weights[index], alone, rtol=0, atol=1e-13)
+
+
+def test_trained_bounds_stay_feasible_and_trainable():
+    pool = BoundedPool(_pool(MomentumPool), [0.3, 0.3, 0.1], 0.5, learnable=True)
+    # Bounds an optimiser could reach: minimum above maximum, negative, summing over one.
+    strayed = eqx.tree_at(
+        lambda p: (p.minimum_weights, p.maximum_weights),
+        pool,
+        (jnp.array([1.22, -0.24, -0.17]), jnp.array([1.21, 0.34, 0.22])),
+    )
+    low, high = strayed.weight_bounds()
+    assert np.all(0 <= low) and np.all(low <= high) and np.all(high <= 1)
+    assert float(low.sum()) <= 1 + 1e-15 and float(high.sum()) >= 1 - 1e-15
+    grads = jax.grad(lambda p: jnp.sum(jnp.stack(p.weight_bounds()) ** 2))(strayed)
+    assert np.all(np.asarray(grads.minimum_weights) != 0)  # straight through the clips
+    # Feasible bounds are used exactly as given.
+    low, high = pool.weight_bounds()
+    np.testing.assert_array_equal(low, pool.minimum_weights)
+    np.testing.assert_array_equal(high, pool.maximum_weights)
+
+
+def test_initial_weights_on_a_bound_in_float32():
+    pool = MomentumPool.from_memory_days(n_assets=2, initial_weights=[0.7, 0.3], chunk_period=60)
+    pool32 = jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), pool)
+    bounded = BoundedPool(pool32, 0.3, 0.7)
+    np.testing.assert_allclose(bounded.pool.initial_weights, [0.7, 0.3], rtol=1e-6)
 
 
 def test_bounded_pool_errors_name_the_fix():

@@ -291,6 +291,18 @@ def test_fixed_point_conversions_round_trip():
     assert protocol.from_fixed(protocol.to_fixed([0.25, 0.75])) == [0.25, 0.75]
     with pytest.raises(ValueError, match="finite"):
         protocol.to_fixed([float("nan")])
+    # NumPy and JAX numbers, as the float guard returns them.
+    assert protocol.to_fixed(jnp.array([0.25, 0.75])) == [25 * 10**16, 75 * 10**16]
+    assert protocol.to_fixed([np.float64(0.1), np.int64(2)]) == [10**17, 2 * 10**18]
+    with pytest.raises(ValueError, match="numbers or decimal strings; got True"):
+        protocol.to_fixed([True])
+
+
+def test_clamp_refuses_a_minimum_with_no_room():
+    with pytest.raises(ValueError, match=r"`minimum_weight` must lie in \(0, 1 / n_assets\)"):
+        protocol.clamp_weights(jnp.array([0.5, 0.5]), 0.6)
+    with pytest.raises(ValueError, match="`minimum_weight` must lie in"):
+        protocol.clamp_weights_fixed(protocol.to_fixed([0.5, 0.5]), 6 * 10**17)
 
 
 def test_iterative_clamp_keeps_every_weight_above_the_minimum():

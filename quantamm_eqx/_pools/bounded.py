@@ -3,6 +3,7 @@
 from typing import Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PyTree
@@ -11,6 +12,7 @@ from .._config import SimulationConfig
 from .._custom_types import AssetVector, AssetVectorLike, HumanValues
 from .._estimators.method import Method
 from .._validation import is_traced
+from .._weights.guardrails import straight_through
 from .base import AbstractTFMMPool
 from .construct import per_asset
 
@@ -30,12 +32,15 @@ class BoundedPool(AbstractTFMMPool):
     every minute when each `minimum_weights[i] >= minimum_weight` and each
     `maximum_weights[i] <= 1 - (n - 1) * minimum_weight` (linear interpolation). The
     bounds are frozen by default; with `learnable=True`, [`fit`][quantamm_eqx.fit] trains
-    them too (they are then clipped into `[0, 1]` and `minimum <= maximum` where used).
+    them too, and [`weight_bounds`][quantamm_eqx.BoundedPool.weight_bounds] keeps the bounds
+    it applies feasible.
 
     **Fields:**
 
     - `pool`: the wrapped pool (a single-rule pool or an [`Ensemble`][quantamm_eqx.Ensemble]);
-    - `minimum_weights`, `maximum_weights`: the bounds, shape `(n_assets,)`;
+    - `minimum_weights`, `maximum_weights`: the bounds, shape `(n_assets,)` (or
+      `(members, n_assets)` around a stacked population: scalars and per-asset values given
+      to the constructor apply to every member);
     - `learnable`: whether training updates the bounds (static).
 
     **Example:**
@@ -82,23 +87,31 @@ class BoundedPool(AbstractTFMMPool):
                 f"{type(pool).__name__}."
             )
         n_assets = pool.n_assets
+        shape = pool.initial_weights_logits.shape  # (n_assets,), or (members, n_assets) stacked
         self.pool = pool
         # NumPy float64 in, so the stored arrays are strongly typed: a weakly typed bound
         # (from a Python number) would make a compiled training step retrace.
-        self.minimum_weights = jnp.asarray(per_asset(minimum_weights, "minimum_weights", n_assets))
-        self.maximum_weights = jnp.asarray(per_asset(maximum_weights, "maximum_weights", n_assets))
+        low, high = (
+            np.broadcast_to(per_asset(value, name, n_assets), shape)
+            for name, value in (
+                ("minimum_weights", minimum_weights),
+                ("maximum_weights", maximum_weights),
+            )
+        )
+        self.minimum_weights, self.maximum_weights = jnp.asarray(low), jnp.asarray(high)
         self.learnable = bool(learnable)
 
     def __check_init__(self):
         low, high = self.minimum_weights, self.maximum_weights
-        n_assets = self.pool.n_assets
+        logits = self.pool.initial_weights_logits
         for name, value in (("minimum_weights", low), ("maximum_weights", high)):
-            if value.shape[-1:] != (n_assets,):
+            if value.shape != logits.shape:
                 raise ValueError(
-                    f"`{name}` must have one entry per asset (n_assets={n_assets}); got shape "
+                    f"`{name}` must have one entry per asset (n_assets={self.pool.n_assets}), "
+                    f"shaped like the pool's weights {tuple(logits.shape)}; got shape "
                     f"{tuple(value.shape)}."
                 )
-        if any(is_traced(leaf) for leaf in (low, high, self.pool.initial_weights_logits)):
+        if any(is_traced(leaf) for leaf in (low, high, logits)):
             return
         low, high = np.asarray(low), np.asarray(high)
         if not (np.all(0 <= low) and np.all(low <= high) and np.all(high <= 1)):
@@ -106,13 +119,15 @@ class BoundedPool(AbstractTFMMPool):
                 "the bounds must satisfy 0 <= minimum_weights <= maximum_weights <= 1 per "
                 f"asset; got minimum {low.tolist()!r} and maximum {high.tolist()!r}."
             )
-        if not (low.sum(axis=-1) <= 1 + 1e-12).all() or not (high.sum(axis=-1) >= 1 - 1e-12).all():
+        # Rounding allowance: a few ulps of the pool's precision, per asset.
+        tolerance = 4 * float(jnp.finfo(logits.dtype).eps) * low.shape[-1]
+        if not (low.sum(-1) <= 1 + tolerance).all() or not (high.sum(-1) >= 1 - tolerance).all():
             raise ValueError(
                 "no weights summing to one fit the bounds: need sum(minimum_weights) <= 1 <= "
                 f"sum(maximum_weights); got {low.sum(axis=-1)!r} and {high.sum(axis=-1)!r}."
             )
-        initial = np.asarray(self.pool.initial_weights)
-        if np.any(initial < low - 1e-12) or np.any(initial > high + 1e-12):
+        initial = np.asarray(jax.nn.softmax(logits, axis=-1))  # a stacked pool's too
+        if np.any(initial < low - tolerance) or np.any(initial > high + tolerance):
             raise ValueError(
                 f"the pool's initial weights {initial.round(6).tolist()!r} lie outside the "
                 "bounds: build the pool with `initial_weights` inside them (the first "
@@ -140,6 +155,19 @@ class BoundedPool(AbstractTFMMPool):
         return self.pool._rule_outputs(prices, config, method)
 
     def weight_bounds(self) -> tuple[AssetVector, AssetVector]:
-        """`(minimum, maximum)`, clipped into `0 <= minimum <= maximum <= 1`."""
-        low = jnp.clip(self.minimum_weights, 0.0, 1.0)
-        return low, jnp.clip(self.maximum_weights, low, 1.0)
+        """`(minimum, maximum)`, made feasible: `0 <= minimum <= maximum <= 1` per asset and
+        `sum(minimum) <= 1 <= sum(maximum)`.
+
+        Bounds set at construction are feasible already and come back unchanged. Learnable
+        bounds can leave that region during training; they are then clipped into `[0, 1]`
+        and `minimum <= maximum`, the minima scaled down to sum to at most one and the maxima
+        raised towards one to sum to at least one. The clipping is straight-through (its
+        gradient is the identity), so a bound that left the region can be trained back.
+        """
+        low = straight_through(self.minimum_weights, jnp.clip(self.minimum_weights, 0.0, 1.0))
+        high = straight_through(self.maximum_weights, jnp.clip(self.maximum_weights, low, 1.0))
+        low = low / jnp.maximum(jnp.sum(low, axis=-1, keepdims=True), 1.0)
+        shortfall = jnp.maximum(1.0 - jnp.sum(high, axis=-1, keepdims=True), 0.0)
+        room = jnp.sum(1.0 - high, axis=-1, keepdims=True)  # > 0 whenever shortfall > 0
+        high = high + (1.0 - high) * shortfall / jnp.where(shortfall > 0, room, 1.0)
+        return low, high

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -33,8 +34,9 @@ class Ensemble(AbstractTFMMPool):
     - `members`: the pools, a tuple of [`AbstractPool`][quantamm_eqx.AbstractPool]s with
       the same `n_assets`;
     - `mixing_logits`: `None` for the plain mean, or per-member logits whose softmax weights
-      the members (learnable);
-    - `initial_weights_logits`: the ensemble's starting weights' logits (never trained).
+      the members;
+    - `initial_weights_logits`: the ensemble's starting weights' logits (never trained);
+    - `learn_mixing`: whether training updates `mixing_logits` (static).
 
     **Example:**
 
@@ -56,8 +58,12 @@ class Ensemble(AbstractTFMMPool):
     """
 
     members: tuple[AbstractPool, ...]
-    mixing_logits: Float[Array, " member"] | None
+    # Trainable exactly when `learn_mixing` is set (see `trainable_filter`).
+    mixing_logits: Float[Array, " member"] | None = eqx.field(
+        metadata={"param_spec": MIXING_LOGITS, "trainable_if": "learn_mixing"}
+    )
     initial_weights_logits: Float[Array, " asset"] = parameter(INITIAL_WEIGHTS_LOGITS)
+    learn_mixing: bool = eqx.field(static=True, default=False)
 
     def __init__(
         self,
@@ -86,18 +92,28 @@ class Ensemble(AbstractTFMMPool):
         n_assets = {member.n_assets for member in members}
         if len(n_assets) != 1:
             raise ValueError(f"`members` must share n_assets; got {sorted(n_assets)}.")
+        stacked = [
+            m.initial_weights_logits.ndim for m in members if m.initial_weights_logits.ndim != 1
+        ]
+        if stacked:
+            raise ValueError(
+                "`members` must be single pools, not stacked populations; to train a "
+                "population of ensembles, build one Ensemble per member and stack them leaf by "
+                "leaf (jax.tree_util.tree_map(lambda *x: jnp.stack(x), *ensembles))."
+            )
         self.members = members
         if mixing is None:
             logits = jnp.zeros(len(members))
         else:
             weights = np.asarray(mixing, dtype=np.float64)
-            if weights.shape != (len(members),) or not np.all(weights > 0):
+            if weights.shape != (len(members),) or not np.all((weights > 0) & (weights < np.inf)):
                 raise ValueError(
-                    f"`mixing` must hold one positive weight per member ({len(members)}); "
-                    f"got {mixing!r}."
+                    f"`mixing` must hold one positive, finite weight per member "
+                    f"({len(members)}); got {mixing!r}."
                 )
             logits = jnp.asarray(np.log(weights / weights.sum()))
         self.mixing_logits = logits if learn_mixing or mixing is not None else None
+        self.learn_mixing = bool(learn_mixing)
         if initial_weights is None:
             self.initial_weights_logits = members[0].initial_weights_logits
         else:

@@ -10,12 +10,21 @@ They are plain Python (no JAX): a checking path, not a simulation path.
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
+from jaxtyping import Array
+
 #: One, in 18-decimal fixed point.
 ONE = 10**18
 
 
-def to_fixed(values: Iterable[float | int | str | Decimal]) -> list[int]:
+def to_fixed(
+    values: Iterable[float | int | str | Decimal | np.number] | np.ndarray | Array,
+) -> list[int]:
     """Numbers to 18-decimal fixed-point integers, rounding to the nearest unit.
+
+    `values` may be a sequence of Python or NumPy numbers and decimal strings, or a 1-D
+    NumPy or JAX array (such as [`guard_weights`][quantamm_eqx.protocol.guard_weights]'s
+    result).
 
     Floats are read through their shortest decimal form (`0.1` becomes exactly
     `10**17`); integers are numbers, not fixed-point values (`1` becomes `10**18`).
@@ -30,11 +39,27 @@ def to_fixed(values: Iterable[float | int | str | Decimal]) -> list[int]:
     """
     fixed = []
     for value in values:
-        number = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+        number = _decimal(value)
         if not number.is_finite():
             raise ValueError(f"`values` must be finite numbers; got {value!r}.")
         fixed.append(int((number * ONE).to_integral_value(rounding=ROUND_HALF_EVEN)))
     return fixed
+
+
+def _decimal(value: object) -> Decimal:
+    """A number (Python, NumPy or a 0-d JAX array) or decimal string as a `Decimal`."""
+    if isinstance(value, str | Decimal | int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(float(value)))  # NumPy 2 reprs np.float64 by name
+    array = np.asarray(value)  # NumPy scalars, 0-d arrays; booleans fall through
+    if array.ndim == 0 and array.dtype.kind == "f":
+        return Decimal(repr(float(array)))
+    if array.ndim == 0 and array.dtype.kind in "iu":
+        return Decimal(int(array))
+    raise ValueError(
+        f"`values` must hold numbers or decimal strings; got {value!r} ({type(value).__name__})."
+    )
 
 
 def from_fixed(values: Iterable[int]) -> list[float]:
@@ -96,6 +121,11 @@ def clamp_weights_fixed(weights: Sequence[int], minimum_weight: int) -> list[int
     """
     weights = _checked(weights, "weights")
     (minimum_weight,) = _checked([minimum_weight], "minimum_weight")
+    if not 0 < minimum_weight * len(weights) < ONE:
+        raise ValueError(
+            f"`minimum_weight` must lie in (0, ONE / n_assets) so that {len(weights)} weights at "
+            f"the minimum leave room below one; got {minimum_weight}."
+        )
     low = minimum_weight
     high = ONE - _mul((len(weights) - 1) * ONE, minimum_weight)
     for _ in range(len(weights)):

@@ -9,10 +9,16 @@ from jax import lax
 from jaxtyping import Array, Bool, Float
 
 from .._custom_types import AssetVector
+from .._validation import is_traced
 from .._weights.guardrails import straight_through
 
 
 def _bounds(n_assets: int, minimum_weight: float) -> tuple[float, float]:
+    if not is_traced(minimum_weight) and not 0 < float(minimum_weight) * n_assets < 1:
+        raise ValueError(
+            f"`minimum_weight` must lie in (0, 1 / n_assets) = (0, {1 / n_assets:g}) so that "
+            f"{n_assets} weights at the minimum leave room below one; got {minimum_weight!r}."
+        )
     return minimum_weight, 1.0 - (n_assets - 1) * minimum_weight
 
 
