@@ -478,9 +478,15 @@ def _read_sources(args: argparse.Namespace):
     return reader(sources[0], assets=args.assets, **options)
 
 
-def _config(args: argparse.Namespace):
+def _config(args: argparse.Namespace, dtype):
     from . import SimulationConfig
 
+    largest = float(np.finfo(dtype).max)
+    if args.initial_value >= largest / 1e6:  # room for the pool's value to grow
+        raise ValueError(
+            f"--initial-value {args.initial_value:g} is too large for {np.dtype(dtype).name} "
+            f"(largest number {largest:.3g}); use a smaller value or drop --float32."
+        )
     return SimulationConfig(
         chunk_period=args.chunk_period,
         weight_interpolation_period=args.interpolation_period or args.chunk_period,
@@ -637,6 +643,11 @@ def _write_outputs(
     """Print the summary table; write the results file and the plots to `args.output`."""
     from .reports import format_summary, plot_values, plot_weights, record_run, save_run
 
+    if not np.all(np.isfinite(np.asarray(result.values))):
+        raise ValueError(
+            "The simulated pool values are not all finite, so nothing was written. In float32 "
+            "values above 3.4e38 overflow: lower --initial-value or drop --float32."
+        )
     record = record_run(
         result,
         start=prices.start + start_index * np.timedelta64(1, "m"),
@@ -706,7 +717,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
 
     dtype = np.float32 if args.float32 else np.float64
     prices = _load_data(args)
-    config = _config(args)
+    config = _config(args, dtype)
     pool = _pool(args, prices.assets, dtype)
     start, length = _bout(args, prices, config.chunk_period)
     _say(
@@ -739,7 +750,7 @@ def _train_command(args: argparse.Namespace) -> int:
     prices = _load_data(args)
     if args.start is not None or args.end is not None:
         prices = prices.between(args.start, args.end)
-    config = _config(args)
+    config = _config(args, dtype)
     pool = _pool(args, prices.assets, dtype)
     n_minutes = len(prices)
     n_train = int(round(n_minutes * (1 - args.val_fraction)))

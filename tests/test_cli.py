@@ -227,6 +227,7 @@ def test_protocol_mode_from_the_command_line(tmp_path, capsys):
         (["simulate", "--assets", "AAPL"], "A pool needs at least 2 assets"),
         (["simulate", "--start", "2012-02-01", "--end", "2012-01-02"], "must come at least 2"),
         (["simulate", "--format", "binance", "--data", "BTC=a.csv", "BTC=b.csv"], "BTC twice"),
+        (["simulate", "--float32", "--initial-value", "1e35"], "too large for float32"),
     ],
 )
 def test_bad_settings_exit_2_with_the_fix(argv, message, tmp_path, capsys):
