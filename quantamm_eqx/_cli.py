@@ -645,8 +645,8 @@ def _write_outputs(
 
     if not np.all(np.isfinite(np.asarray(result.values))):
         raise ValueError(
-            "The simulated pool values are not all finite, so nothing was written. In float32 "
-            "values above 3.4e38 overflow: lower --initial-value or drop --float32."
+            "The simulated pool values are not all finite, so nothing was written: check the "
+            "prices and the pool's parameters, and try float64 if --float32 was given."
         )
     record = record_run(
         result,

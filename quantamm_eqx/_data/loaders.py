@@ -382,7 +382,7 @@ def _read_table(pandas, path: Path):
 
 def _is_row_numbers(name, column) -> bool:
     """Whether a CSV column is an unnamed index of row numbers (`Unnamed: 0` in pandas)."""
-    if str(name) != "Unnamed: 0" or column.dtype.kind not in "iu":
+    if str(name) != "Unnamed: 0" or column.dtype.kind not in "iu" or len(column) == 0:
         return False
     values = column.to_numpy()
     return bool((values == np.arange(len(values)) + values[0]).all() and values[0] in (0, 1))
