@@ -22,6 +22,13 @@ def checked_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     return value  # type: ignore[return-value]
 
 
+def checked_int(value: object, name: str, minimum: int) -> int:
+    """`value` as a Python `int` of at least `minimum`, else `ValueError` naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
 def is_traced(x: object) -> bool:
     """Whether `x` is a JAX tracer, i.e. its values are unknown until run time."""
     return isinstance(x, Tracer)
@@ -105,9 +112,13 @@ def check_broadcastable(array: Array, name: str, n_assets: int) -> None:
 def checked_prices(prices: ArrayLike, name: str = "prices", pool: object = None) -> Array:
     """`prices` as a floating `(time, n_assets)` array of finite, positive values.
 
-    With `pool`, also check that the pool's parameters have the prices' precision.
+    With `pool`, also check that the pool's parameters have the prices' precision; integer
+    or boolean prices (which carry none) take the pool's.
     """
     array = as_float_array(prices, name)
+    if pool is not None and not jnp.issubdtype(jnp.asarray(prices).dtype, jnp.floating):
+        leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
+        array = array.astype(leaves[0].dtype) if leaves else array
     check_ndim(array, name, 2, "time, asset")
     if array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(

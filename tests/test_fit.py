@@ -146,9 +146,8 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
         key=jax.random.key(3), batch_size=2, val_fraction=0.25, steps_per_chunk=2,
         progress=False, checkpoint=path,
     )  # fmt: skip
-    if result.best_step >= 0:
-        assert bool(eqx.tree_equal(load_pool(path, like=pool), result.pool))
-    assert list(tmp_path.iterdir()) in ([], [path])  # no temporary file left behind
+    assert bool(eqx.tree_equal(load_pool(path, like=pool), result.pool))
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
     # Without validation the checkpoint holds the final pool, which is the result.
     fit(
         pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=3,
@@ -159,6 +158,35 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
         key=jax.random.key(3), batch_size=2, steps_per_chunk=2, progress=False,
     )  # fmt: skip
     assert bool(eqx.tree_equal(load_pool(path, like=pool), final.pool))
+
+
+def test_a_checkpoint_holds_the_starting_pool_while_no_step_beats_it(tmp_path):
+    import optax
+
+    pool = MomentumPool.from_memory_days(3, memory_days=2.0, chunk_period=60)
+    path = tmp_path / "best.eqx"
+    result = fit(
+        pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=2,
+        key=jax.random.key(0), batch_size=2, val_fraction=0.25, progress=False,
+        optimizer=optax.sgd(-100.0), checkpoint=path,  # large steps down the objective
+    )  # fmt: skip
+    assert result.best_step == -1
+    assert bool(eqx.tree_equal(load_pool(path, like=pool), pool))
+
+
+def test_load_pool_refuses_a_file_that_is_not_exactly_like(tmp_path):
+    channel = MeanReversionChannelPool.from_memory_days(3, chunk_period=60)
+    momentum = MomentumPool.from_memory_days(3, chunk_period=60)
+    path = tmp_path / "channel.eqx"
+    save_pool(path, channel)
+    with pytest.raises(ValueError, match="does not hold the parameters of a MomentumPool"):
+        load_pool(path, like=momentum)  # a channel file holds more leaves than a momentum pool
+    per_asset = MeanReversionChannelPool.from_memory_days(3, inverse_scaling=[0.5, 0.6, 0.7])
+    save_pool(path, per_asset)
+    shared = eqx.tree_at(lambda pool: pool.inverse_scaling, channel, jnp.array([0.5415]))
+    with pytest.raises(ValueError, match="does not hold the parameters"):
+        load_pool(path, like=shared)  # not silently `like`'s shared inverse_scaling
+    assert bool(eqx.tree_equal(load_pool(path, like=per_asset), per_asset))
 
 
 def test_load_pool_reads_channel_checkpoints_from_before_inverse_scaling(tmp_path):
@@ -203,6 +231,10 @@ def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
         ({"val_fraction": 1.0}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"val_fraction": -0.1}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"bout_length": 20 * DAY}, "`bout_length`=28800 does not fit in the training span"),
+        ({"bout_length": 1}, r"`bout_length` must be an integer >= 2; got 1"),
+        ({"batch_size": 0}, r"`batch_size` must be an integer >= 1; got 0"),
+        ({"burn_in": -1}, r"`burn_in` must be an integer >= 0; got -1"),
+        ({"checkpoint": "/nowhere/pool.eqx"}, "the folder '/nowhere' does not exist"),
     ],
 )
 def test_bad_input(kwargs, message):
@@ -210,6 +242,15 @@ def test_bad_input(kwargs, message):
     arguments = dict(bout_length=3 * DAY, steps=2, key=jax.random.key(0), progress=False)
     with pytest.raises(ValueError, match=message):
         fit(pool, trending_prices(days=10), CONFIG, **{**arguments, **kwargs})
+
+
+def test_a_raw_key_is_accepted():
+    pool = MomentumPool.from_memory_days(3, chunk_period=60)
+    result = fit(
+        pool, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=2,
+        key=jax.random.PRNGKey(0), progress=False,
+    )  # fmt: skip
+    assert result.best_step == 1
 
 
 def test_any_optax_optimizer_with_a_schedule_and_clipping():

@@ -66,6 +66,29 @@ SCRIPT = textwrap.dedent(
     from quantamm_eqx.metrics import returns
     expect(r"`values` must be a 1-D series of pool values; got shape \(3, 2\)",
            returns, jnp.ones((3, 2)))
+    import jax
+    from quantamm_eqx import fit, load_pool, save_pool, simulate
+    prices = 100 + np.arange(3 * 1440 * 3, dtype=float).reshape(-1, 3) % 7
+    fit_args = dict(bout_length=1440, steps=2, key=jax.random.key(0), progress=False)
+    for name, value, pattern in [
+        ("bout_length", 3000.0, r"`bout_length` must be an integer >= 2; got 3000.0"),
+        ("steps", 2.5, r"`steps` must be an integer >= 1; got 2.5"),
+        ("key", 0, r"`key` must be one JAX random key, e.g. jax.random.key\(0\); got 0"),
+    ]:
+        expect(pattern, fit, pool, prices, config, **{**fit_args, name: value})
+    expect(r"`like` must be a pool instance", load_pool, "pool.eqx", MomentumPool)
+    stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), pool, pool)
+    expect(r"`pool` is a stacked population of 2 pools: .*eqx.filter_vmap", simulate,
+           stacked, prices, config, start_index=60, bout_length=100)
+
+    # Integer prices take the pool's precision; NumPy integers are bout lengths.
+    import warnings
+    warnings.simplefilter("error")
+    jax.config.update("jax_enable_x64", True)
+    pool32 = jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), pool)
+    result = simulate(pool32, prices.astype(int), config, start_index=60,
+                      bout_length=np.int64(100))
+    assert result.values.dtype == jnp.float32 and result.values.shape == (99,)
     print("all errors as expected")
     """
 )

@@ -85,7 +85,9 @@ def simulate(
     ((1439,), 1000000.0)
     ```
     """
-    prices, start, method = _checked_inputs(pool, prices, config, start_index, bout_length, method)
+    prices, start, bout_length, method = _checked_inputs(
+        pool, prices, config, start_index, bout_length, method
+    )
     return _simulate(pool, prices, config, start, bout_length, method)
 
 

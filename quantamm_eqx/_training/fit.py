@@ -1,7 +1,9 @@
 """`fit`: train a pool (or a population of pools) on random bouts with optax."""
 
+import io
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -21,7 +23,7 @@ from .._pools.base import AbstractTFMMPool
 from .._pools.channel import MeanReversionChannelPool
 from .._pools.params import trainable_filter
 from .._simulation.simulate import Simulation, _simulate
-from .._validation import checked_prices
+from .._validation import checked_int, checked_prices
 
 #: Objectives `fit` accepts by name: functions of a `Simulation`, higher is better.
 OBJECTIVES: dict[str, Callable[[Simulation], Array]] = {
@@ -100,34 +102,50 @@ def save_pool(path: str | os.PathLike, pool: AbstractTFMMPool) -> None:
 def load_pool(path: str | os.PathLike, like: AbstractTFMMPool) -> AbstractTFMMPool:
     """Load parameters saved by [`save_pool`][quantamm_eqx.save_pool].
 
-    `like` is a pool of the same type and shapes (e.g. built with `from_memory_days`).
-    A channel pool saved before it had an `inverse_scaling` field loads with `like`'s.
+    `like` is a pool of the same type, shapes and dtype (e.g. built with `from_memory_days`);
+    the file must hold exactly its parameters. A channel pool saved before it had an
+    `inverse_scaling` field loads with `like`'s.
 
     **Raises:**
 
     `ValueError` naming the file when its contents do not fit `like`.
     """
+    if not isinstance(like, AbstractTFMMPool):
+        raise ValueError(
+            f"`like` must be a pool instance to fill (e.g. MomentumPool.from_memory_days(...)); "
+            f"got {like!r}."
+        )
+    data = Path(path).read_bytes()
     try:
-        with open(path, "rb") as file:
-            return eqx.tree_deserialise_leaves(file, like)
+        return _deserialise_exactly(data, like)
     except (ValueError, RuntimeError, EOFError) as error:  # equinox: structure mismatch
         if isinstance(like, MeanReversionChannelPool):
-            try:  # the layout before `inverse_scaling`: every other leaf, in order
-                without = eqx.tree_at(lambda pool: pool.inverse_scaling, like, None)
-                with open(path, "rb") as file:
-                    loaded = eqx.tree_deserialise_leaves(file, without)
+            # The layout before `inverse_scaling`: every other leaf, in order, and no more.
+            without = eqx.tree_at(lambda pool: pool.inverse_scaling, like, None)
+            try:
+                loaded = _deserialise_exactly(data, without)
+            except (ValueError, RuntimeError, EOFError):
+                pass
+            else:
                 return eqx.tree_at(
                     lambda pool: pool.inverse_scaling,
                     loaded,
                     like.inverse_scaling,
                     is_leaf=lambda leaf: leaf is None,
                 )
-            except (ValueError, RuntimeError, EOFError):
-                pass
         raise ValueError(
             f"{os.fspath(path)!r} does not hold the parameters of a {type(like).__name__} with "
-            f"n_assets={like.n_assets} and these parameter shapes: {error}"
+            f"n_assets={like.n_assets} and these parameter shapes and dtypes: {error}"
         ) from error
+
+
+def _deserialise_exactly(data: bytes, like: PyTree) -> PyTree:
+    """`like`'s leaves read from `data`, which must hold them and nothing more."""
+    file = io.BytesIO(data)
+    loaded = eqx.tree_deserialise_leaves(file, like)
+    if file.read(1):
+        raise ValueError("the file holds more data than the pool has parameters")
+    return loaded
 
 
 def fit(
@@ -194,15 +212,26 @@ def fit(
 
     **Raises:**
 
-    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), a `bout_length`
-    that does not fit in the training span after the burn-in, or a `mesh` given for a
-    single pool or a population that does not divide over its devices.
+    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), `bout_length`,
+    `steps`, `steps_per_chunk`, `batch_size` or `burn_in` that are not integers in range, a
+    `key` that is not one random key, a `checkpoint` in a folder that does not exist, a
+    `bout_length` that does not fit in the training span after the burn-in, or a `mesh`
+    given for a single pool or a population that does not divide over its devices.
     """
     objective_fn = _objective_function(objective)
     if not 0 <= val_fraction < 1:
         raise ValueError(f"`val_fraction` must lie in [0, 1); got {val_fraction!r}.")
-    if steps < 1 or steps_per_chunk < 1 or batch_size < 1:
-        raise ValueError("`steps`, `steps_per_chunk` and `batch_size` must be positive integers.")
+    bout_length = checked_int(bout_length, "bout_length", 2)
+    steps = checked_int(steps, "steps", 1)
+    steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
+    batch_size = checked_int(batch_size, "batch_size", 1)
+    burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
+    _check_key(key)
+    if checkpoint is not None and not Path(checkpoint).parent.is_dir():
+        raise ValueError(
+            f"`checkpoint`: the folder {os.fspath(Path(checkpoint).parent)!r} does not exist; "
+            "create it first."
+        )
     prices = checked_prices(prices, pool=pool)
     population = pool.initial_weights_logits.ndim == 2
     if mesh is not None:
@@ -291,6 +320,8 @@ def fit(
         -1,
         int(np.argmax(initial_scores)) if population and initial_scores is not None else 0,
     )
+    if validate and checkpoint is not None and jax.process_index() == 0:
+        save_pool(checkpoint, _member(best[0], best[2], population))  # the start: best so far
     histories = []
     opt_state = init_state
     bar = _progress_bar(steps, progress)
@@ -339,6 +370,16 @@ def fit(
         best_step=best[1],
         best_member=best[2],
     )
+
+
+def _check_key(key: object) -> None:
+    """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`)."""
+    if isinstance(key, jax.Array):
+        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
+            return
+        if key.dtype == jnp.uint32 and key.shape == (2,):
+            return
+    raise ValueError(f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}.")
 
 
 def _member(pool: AbstractTFMMPool, index: int, population: bool) -> AbstractTFMMPool:

@@ -221,15 +221,23 @@ def weight_schedule(
     starts before the first full coarse step or runs past the prices, or a `bout_length`
     below 2 (under `jit`, with a traced `start_index`, the range check raises at run time).
     """
-    prices, start, method = _checked_inputs(pool, prices, config, start_index, bout_length, method)
+    prices, start, bout_length, method = _checked_inputs(
+        pool, prices, config, start_index, bout_length, method
+    )
     return _weight_schedule(pool, prices, config, start, bout_length, method)
 
 
 def _checked_inputs(pool, prices, config, start_index, bout_length, method):
-    """The public entries' checks, once: `(prices, start, method)` ready for the cores."""
+    """The public entries' checks, once: `(prices, start, bout_length, method)` for the cores."""
+    if pool.initial_weights_logits.ndim != 1:
+        raise ValueError(
+            f"`pool` is a stacked population of {pool.initial_weights_logits.shape[0]} pools: "
+            "run one member, or map over them, e.g. "
+            "`eqx.filter_vmap(lambda member: simulate(member, prices, ...))(pool)`."
+        )
     prices = checked_prices(prices, pool=pool)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
-    return prices, start, checked_method(method)
+    return prices, start, int(bout_length), checked_method(method)
 
 
 def _weight_schedule(
