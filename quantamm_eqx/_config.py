@@ -7,6 +7,7 @@ from typing import Literal, TypeAlias
 import equinox as eqx
 import numpy as np
 
+from ._transforms import max_lamb
 from ._validation import checked_choice
 
 Interpolation: TypeAlias = Literal["linear", "approx_optimal"]
@@ -158,6 +159,13 @@ class SimulationConfig(eqx.Module):
             finite(self.max_memory_days) and self.max_memory_days > 0,
             "max_memory_days",
             "be positive and finite",
+        )
+        cap = float(max_lamb(self.max_memory_days, self.chunk_period))
+        require(
+            0 < cap < 1,
+            "max_memory_days",
+            f"give a decay cap in (0, 1) at chunk_period={self.chunk_period} (it gives "
+            f"{cap:.3g}): allow a memory of at least a few chunk periods",
         )
         require(
             self.interpolation in _INTERPOLATIONS, "interpolation", f"be one of {_INTERPOLATIONS}"

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._simulation.simulate import Simulation
+from ._validation import checked_int
 
 MINUTES_PER_DAY = 1440
 
@@ -13,8 +14,10 @@ Values = Float[Array, " time"]
 
 def _values(result: Values | Simulation) -> Values:
     values = result.values if isinstance(result, Simulation) else jnp.asarray(result)
-    if values.ndim != 1:
-        raise ValueError(f"`values` must be a 1-D series of pool values; got shape {values.shape}.")
+    if values.ndim != 1 or values.shape[0] == 0:
+        raise ValueError(
+            f"`values` must be a non-empty 1-D series of pool values; got shape {values.shape}."
+        )
     return values
 
 
@@ -99,6 +102,11 @@ def returns_over_hodl(result: Simulation) -> Float[Array, ""]:
     True
     ```
     """
+    if not isinstance(result, Simulation):
+        raise ValueError(
+            "`returns_over_hodl` needs the `Simulation` (its initial reserves and prices), "
+            f"not {type(result).__name__}: pass the result of `simulate`."
+        )
     hodl = jnp.sum(result.initial_reserves * result.prices[-1])
     return result.values[-1] / hodl - 1
 
@@ -256,7 +264,7 @@ def value_at_risk(
     if not 0 < confidence < 1:
         raise ValueError(f"`confidence` must lie in (0, 1); got {confidence!r}.")
     values = _values(result)
-    period = MINUTES_PER_DAY * period_days
+    period = MINUTES_PER_DAY * checked_int(period_days, "period_days", 1)
     _need(values, 2 * period, "value_at_risk")
     period_ends = values[period - 1 :: period]
     return jnp.percentile(_simple_returns(period_ends), 100 * (1 - confidence))

@@ -72,7 +72,13 @@ def _parameter_arrays(
     arrays = {}
     for name in parameter_specs(pool_class):
         if name in params:
-            value = np.asarray(params[name], dtype=np.float64)
+            try:
+                value = np.asarray(params[name], dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"params[{name!r}] must be numbers, one per asset (or per parameter set and "
+                    f"asset); got {params[name]!r} ({error})."
+                ) from error
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"params[{name!r}] must be finite; got {value.tolist()!r}.")
             arrays[name] = value
@@ -92,6 +98,11 @@ def _parameter_arrays(
         raise ValueError(
             "params must all be per-asset vectors (n_assets,) or all stacked parameter sets "
             f"(n_parameter_sets, n_assets); got shapes {shapes!r}."
+        )
+    if len({shape[0] for shape in shapes.values() if len(shape) == 2}) > 1:
+        raise ValueError(
+            "stacked params must hold the same number of parameter sets (their first "
+            f"dimension); got shapes {shapes!r}."
         )
     reference = arrays["logit_lamb"]
     for name, value in arrays.items():

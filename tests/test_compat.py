@@ -107,6 +107,9 @@ def test_non_finite_parameter_is_named():
     params = {**MOMENTUM_PARAMS, "logit_lamb": np.array([3.0, np.inf, 5.0])}
     with pytest.raises(ValueError, match=r"params\['logit_lamb'\] must be finite"):
         from_quantammsim("momentum", params, SETTINGS)
+    params = {**MOMENTUM_PARAMS, "log_k": ["a", "b", "c"]}
+    with pytest.raises(ValueError, match=r"params\['log_k'\] must be numbers"):
+        from_quantammsim("momentum", params, SETTINGS)
 
 
 def test_parameter_lengths_that_disagree():
@@ -116,6 +119,10 @@ def test_parameter_lengths_that_disagree():
     params = {**MOMENTUM_PARAMS, "log_k": np.ones((2, 3))}
     with pytest.raises(ValueError, match="params must all be per-asset vectors"):
         from_quantammsim("momentum", params, SETTINGS)
+    stacked = {name: np.stack([value] * 3) for name, value in MOMENTUM_PARAMS.items()}
+    stacked["log_k"] = np.ones((2, 3))
+    with pytest.raises(ValueError, match="the same number of parameter sets"):
+        from_quantammsim("momentum", stacked, SETTINGS)
 
 
 def test_settings_that_contradict_the_parameters():

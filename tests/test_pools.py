@@ -356,6 +356,7 @@ def test_config_is_hashable_static_and_equal_by_value():
         ({"minimum_weight": 1.0}, r"`minimum_weight` must be None .* or lie in \(0, 1\)"),
         ({"minimum_weight": 0.0}, r"`minimum_weight` must be None .* or lie in \(0, 1\)"),
         ({"max_memory_days": -1.0}, "`max_memory_days` must be positive"),
+        ({"max_memory_days": 1e-5}, r"`max_memory_days` must give a decay cap in \(0, 1\)"),
         ({"interpolation": "cubic"}, "`interpolation` must be one of"),
         ({"use_alt_lamb": "yes"}, "`use_alt_lamb` must be True or False"),
         ({"initial_pool_value": 0.0}, "`initial_pool_value` must be positive"),

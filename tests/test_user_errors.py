@@ -64,8 +64,13 @@ SCRIPT = textwrap.dedent(
     expect(r"`start_index` must be an integer minute; got 60.5",
            minute_weights, pool, np.ones((500, 3)), config, start_index=60.5, bout_length=20)
     from quantamm_eqx.metrics import returns
-    expect(r"`values` must be a 1-D series of pool values; got shape \(3, 2\)",
+    expect(r"`values` must be a non-empty 1-D series of pool values; got shape \(3, 2\)",
            returns, jnp.ones((3, 2)))
+    expect(r"got shape \(0,\)", returns, jnp.ones(0))
+    from quantamm_eqx.metrics import returns_over_hodl, value_at_risk
+    expect(r"`returns_over_hodl` needs the `Simulation`", returns_over_hodl, jnp.ones(5))
+    expect(r"`period_days` must be an integer >= 1; got 0", value_at_risk, jnp.ones(5000),
+           period_days=0)
     import jax
     from quantamm_eqx import fit, load_pool, save_pool, simulate
     prices = 100 + np.arange(3 * 1440 * 3, dtype=float).reshape(-1, 3) % 7
