@@ -235,6 +235,7 @@ def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
         ({"batch_size": 0}, r"`batch_size` must be an integer >= 1; got 0"),
         ({"burn_in": -1}, r"`burn_in` must be an integer >= 0; got -1"),
         ({"checkpoint": "/nowhere/pool.eqx"}, "the folder '/nowhere' does not exist"),
+        ({"val_fraction": 0.1}, r"validation span \(1440 minutes\) does not suit the objective"),
     ],
 )
 def test_bad_input(kwargs, message):

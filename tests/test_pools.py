@@ -437,6 +437,7 @@ def test_step_rejects_a_state_from_another_configuration():
         ),
         ({"initial_weights": [0.5, 0.5, 0.0]}, "`initial_weights` must be positive and finite"),
         ({"n_assets": 1}, "`n_assets` must be an integer >= 2"),
+        ({"memory_days": 1e300}, r"`memory_days` \[1e\+300, .* is out of range at chunk_period"),
     ],
 )
 def test_from_memory_days_rejects_bad_human_units(kwargs, message):

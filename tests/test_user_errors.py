@@ -82,6 +82,8 @@ SCRIPT = textwrap.dedent(
     ]:
         expect(pattern, fit, pool, prices, config, **{**fit_args, name: value})
     expect(r"`like` must be a pool instance", load_pool, "pool.eqx", MomentumPool)
+    expect(r"`chunk_period` must be an integer >= 1; got 1.5", MomentumPool.from_memory_days,
+           n_assets=3, chunk_period=1.5)
     stacked = jax.tree_util.tree_map(lambda *x: jnp.stack(x), pool, pool)
     expect(r"`pool` is a stacked population of 2 pools: .*eqx.filter_vmap", simulate,
            stacked, prices, config, start_index=60, bout_length=100)

@@ -6,6 +6,7 @@ from jaxtyping import Array
 
 from .._custom_types import HumanValues, HumanVector
 from .._transforms import logit, memory_days_to_lamb
+from .._validation import checked_int
 
 
 def per_asset(
@@ -38,13 +39,25 @@ def memory_fields(
     chunk_period: int,
 ) -> dict[str, Array]:
     """`logit_lamb` and `logit_delta_lamb` for memories given in days."""
-    days = per_asset(memory_days, "memory_days", n_assets, positive=True)
-    logit_lamb = logit(memory_days_to_lamb(days, chunk_period))
+    chunk_period = checked_int(chunk_period, "chunk_period", 1)
+    logit_lamb = _memory_logit(memory_days, "memory_days", n_assets, chunk_period)
     if alt_memory_days is None:
         return {"logit_lamb": logit_lamb, "logit_delta_lamb": 0.0 * logit_lamb}
-    alt_days = per_asset(alt_memory_days, "alt_memory_days", n_assets, positive=True)
-    logit_alt = logit(memory_days_to_lamb(alt_days, chunk_period))
+    logit_alt = _memory_logit(alt_memory_days, "alt_memory_days", n_assets, chunk_period)
     return {"logit_lamb": logit_lamb, "logit_delta_lamb": logit_alt - logit_lamb}
+
+
+def _memory_logit(days: HumanValues, name: str, n_assets: int, chunk_period: int) -> Array:
+    """`logit(lamb)` of memories in days, refusing memories whose decay rounds to 0 or 1."""
+    days = per_asset(days, name, n_assets, positive=True)
+    logit_lamb = logit(memory_days_to_lamb(days, chunk_period))
+    if not np.all(np.isfinite(np.asarray(logit_lamb))):
+        raise ValueError(
+            f"`{name}` {days.tolist()!r} is out of range at chunk_period={chunk_period} in "
+            f"{logit_lamb.dtype}: its decay rounds to 0 or 1. Use a memory between a few "
+            "chunk periods and a few thousand years."
+        )
+    return logit_lamb
 
 
 def weights_logits(initial_weights: HumanVector | None, n_assets: int) -> Array:

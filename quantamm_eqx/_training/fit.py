@@ -292,13 +292,18 @@ def fit(
         step_fn = eqx.filter_vmap(
             member_step, in_axes=(member_axis, member_axis, member_axis, None)
         )
-        initial_validation = (
-            eqx.filter_vmap(member_validation)(params, frozen) if validate else None
-        )
+        validation_fn = eqx.filter_vmap(member_validation)
     else:
         init_state = optimizer.init(params)
         step_fn = member_step
-        initial_validation = member_validation(params, frozen) if validate else None
+        validation_fn = member_validation
+    try:
+        initial_validation = validation_fn(params, frozen) if validate else None
+    except ValueError as error:  # the objective refuses the validation span
+        raise ValueError(
+            f"The validation span ({n_minutes - n_train} minutes) does not suit the objective: "
+            f"{error} Raise `val_fraction`, or add data."
+        ) from error
 
     @eqx.filter_jit
     @eqx.debug.assert_max_traces(max_traces=1)
