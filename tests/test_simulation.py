@@ -245,3 +245,23 @@ def test_mixed_precision_is_a_clear_error():
             call(pool, prices.astype(np.float32))
         with pytest.raises(ValueError, match=r"parameters are float32 but `prices` is float64"):
             call(pool32, prices)
+
+
+def test_eager_calls_compile_once_for_new_parameters(monkeypatch):
+    """`simulate` and `minute_weights` run compiled: other parameters reuse the program."""
+    from quantamm_eqx import minute_weights
+
+    traces = []
+    rule = MomentumPool._rule_outputs
+
+    def counted(self, *args, **kwargs):
+        traces.append(1)  # runs only while tracing
+        return rule(self, *args, **kwargs)
+
+    monkeypatch.setattr(MomentumPool, "_rule_outputs", counted)
+    prices = np.exp(np.cumsum(np.full((1000, 3), [1e-4, 0.0, -1e-4]), axis=0))
+    for memory_days in (1.0, 2.0, 3.0):
+        pool = MomentumPool.from_memory_days(3, memory_days=memory_days, chunk_period=60)
+        for function in (simulate, minute_weights):
+            function(pool, prices, CONFIG, start_index=60, bout_length=937)  # a length of its own
+    assert len(traces) == 2  # once per function

@@ -88,7 +88,7 @@ def simulate(
     prices, start, bout_length, method = _checked_inputs(
         pool, prices, config, start_index, bout_length, method
     )
-    return _simulate(pool, prices, config, start, bout_length, method)
+    return _compiled_simulate(pool, prices, config, start, bout_length, method)
 
 
 def _simulate(
@@ -117,3 +117,8 @@ def _simulate(
         prices=local_prices,
         initial_reserves=initial_reserves,
     )
+
+
+# Checked in Python, run compiled: an eager call reuses the compiled program instead of
+# tracing the scans again (see `_compiled_weight_schedule`).
+_compiled_simulate = eqx.filter_jit(_simulate)

@@ -224,7 +224,7 @@ def weight_schedule(
     prices, start, bout_length, method = _checked_inputs(
         pool, prices, config, start_index, bout_length, method
     )
-    return _weight_schedule(pool, prices, config, start, bout_length, method)
+    return _compiled_weight_schedule(pool, prices, config, start, bout_length, method)
 
 
 def _checked_inputs(pool, prices, config, start_index, bout_length, method):
@@ -295,7 +295,18 @@ def minute_weights(
     True
     ```
     """
-    schedule = weight_schedule(
-        pool, prices, config, start_index=start_index, bout_length=bout_length, method=method
+    prices, start, bout_length, method = _checked_inputs(
+        pool, prices, config, start_index, bout_length, method
     )
-    return schedule.weights()
+    return _compiled_minute_weights(pool, prices, config, start, bout_length, method)
+
+
+# The public entries check their inputs in Python, then run the core compiled: called
+# eagerly, each call would otherwise trace and compile its scans anew. Inside a caller's
+# `jit`, `grad` or `vmap` these are inlined.
+_compiled_weight_schedule = eqx.filter_jit(_weight_schedule)
+
+
+@eqx.filter_jit
+def _compiled_minute_weights(pool, prices, config, start, bout_length, method):
+    return _weight_schedule(pool, prices, config, start, bout_length, method).weights()
