@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
+from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike
 
 
@@ -34,11 +35,11 @@ def is_traced(x: object) -> bool:
     return isinstance(x, Tracer)
 
 
-def as_float_array(x: ArrayLike, name: str) -> Array:
+def as_float_array(x: ArrayLike, name: str, integer_dtype: DTypeLike | None = None) -> Array:
     """Convert `x` to a JAX array of floating dtype.
 
-    Integer and boolean inputs become the default floating dtype (float32, or float64
-    when x64 is enabled); floating inputs keep their precision.
+    Integer and boolean inputs become `integer_dtype` if given, else the default floating
+    dtype (float32, or float64 when x64 is enabled); floating inputs keep their precision.
     """
     try:
         array = jnp.asarray(x)
@@ -49,7 +50,7 @@ def as_float_array(x: ArrayLike, name: str) -> Array:
     if jnp.issubdtype(array.dtype, jnp.complexfloating):
         raise ValueError(f"`{name}` must be real-valued; got dtype {array.dtype}.")
     if not jnp.issubdtype(array.dtype, jnp.floating):
-        array = array.astype(jnp.result_type(float))
+        array = array.astype(jnp.result_type(float) if integer_dtype is None else integer_dtype)
     return array
 
 
@@ -115,10 +116,8 @@ def checked_prices(prices: ArrayLike, name: str = "prices", pool: object = None)
     With `pool`, also check that the pool's parameters have the prices' precision; integer
     or boolean prices (which carry none) take the pool's.
     """
-    array = as_float_array(prices, name)
-    if pool is not None and not jnp.issubdtype(jnp.asarray(prices).dtype, jnp.floating):
-        leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
-        array = array.astype(leaves[0].dtype) if leaves else array
+    leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
+    array = as_float_array(prices, name, leaves[0].dtype if leaves else None)
     check_ndim(array, name, 2, "time, asset")
     if array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(
