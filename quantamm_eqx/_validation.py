@@ -123,21 +123,14 @@ def checked_prices(prices: ArrayLike, name: str = "prices", pool: object = None)
         raise ValueError(
             f"`{name}` must have at least one row and one column; got shape {array.shape}."
         )
-    if pool is not None:
-        check_same_precision(pool, array, name)
-    return check_positive_finite(array, name)
-
-
-def check_same_precision(pool: object, prices: Array, name: str = "prices") -> None:
-    """Raise `ValueError` unless every floating array of `pool` has the dtype of `prices`."""
-    leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
     dtypes = sorted({str(leaf.dtype) for leaf in leaves})
-    if dtypes and dtypes != [str(prices.dtype)]:
+    if dtypes and dtypes != [str(array.dtype)]:
         raise ValueError(
             f"The pool's parameters are {' and '.join(dtypes)} but `{name}` is "
-            f"{prices.dtype}: use one precision for both, e.g. `{name}.astype(...)`, or "
+            f"{array.dtype}: use one precision for both, e.g. `{name}.astype(...)`, or "
             "`jax.tree_util.tree_map(lambda x: x.astype(dtype), pool)` for the pool."
         )
+    return check_positive_finite(array, name)
 
 
 def checked_price(price: ArrayLike, name: str, n_assets: int | None = None) -> Array:

@@ -24,6 +24,7 @@ from . import _metrics
 from ._atomic import atomic_path
 from ._simulation.benchmarks import hodl_values, rebalanced_values
 from ._simulation.simulate import Simulation
+from ._validation import checked_int
 
 #: The summary's columns: (key, heading, format).
 SUMMARY_COLUMNS = (
@@ -171,8 +172,7 @@ def record_run(
     ['equal-weight rebalanced', 'hodl', 'pool']
     ```
     """
-    if every < 1:
-        raise ValueError(f"`every` must be a positive integer; got {every!r}.")
+    every = checked_int(every, "every", 1)
     if len(assets) != result.prices.shape[1]:
         raise ValueError(
             f"`assets` names {len(assets)} assets; the simulation has {result.prices.shape[1]}."

@@ -231,7 +231,7 @@ def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
         ({"val_fraction": 1.0}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"val_fraction": -0.1}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"bout_length": 20 * DAY}, "`bout_length`=28800 does not fit in the training span"),
-        ({"bout_length": 1}, r"`bout_length` must be an integer >= 2; got 1"),
+        ({"bout_length": 1}, r"`bout_length` must be at least 2 minutes .*; got 1"),
         ({"batch_size": 0}, r"`batch_size` must be an integer >= 1; got 0"),
         ({"burn_in": -1}, r"`burn_in` must be an integer >= 0; got -1"),
         ({"checkpoint": "/nowhere/pool.eqx"}, "the folder '/nowhere' does not exist"),

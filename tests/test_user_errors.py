@@ -76,7 +76,7 @@ SCRIPT = textwrap.dedent(
     prices = 100 + np.arange(3 * 1440 * 3, dtype=float).reshape(-1, 3) % 7
     fit_args = dict(bout_length=1440, steps=2, key=jax.random.key(0), progress=False)
     for name, value, pattern in [
-        ("bout_length", 3000.0, r"`bout_length` must be an integer >= 2; got 3000.0"),
+        ("bout_length", 3000.0, r"`bout_length` must be an integer number of minutes; got 3000.0"),
         ("steps", 2.5, r"`steps` must be an integer >= 1; got 2.5"),
         ("key", 0, r"`key` must be one JAX random key, e.g. jax.random.key\(0\); got 0"),
     ]:

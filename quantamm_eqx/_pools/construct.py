@@ -16,8 +16,7 @@ def per_asset(
 
     With `shared`, a scalar or length-1 value stays a length-1 vector (shared by all assets).
     """
-    if isinstance(n_assets, bool) or not isinstance(n_assets, int | np.integer) or n_assets < 2:
-        raise ValueError(f"`n_assets` must be an integer >= 2; got {n_assets!r}.")
+    checked_int(n_assets, "n_assets", 2)
     array = np.asarray(value, dtype=np.float64)
     if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
         raise ValueError(

@@ -24,6 +24,7 @@ from .._pools.channel import MeanReversionChannelPool
 from .._pools.params import trainable_filter
 from .._simulation.simulate import Simulation, _simulate
 from .._validation import checked_int, checked_prices
+from .._weights.schedule import checked_bout_length
 
 #: Objectives `fit` accepts by name: functions of a `Simulation`, higher is better.
 OBJECTIVES: dict[str, Callable[[Simulation], Array]] = {
@@ -221,7 +222,7 @@ def fit(
     objective_fn = _objective_function(objective)
     if not 0 <= val_fraction < 1:
         raise ValueError(f"`val_fraction` must lie in [0, 1); got {val_fraction!r}.")
-    bout_length = checked_int(bout_length, "bout_length", 2)
+    bout_length = checked_bout_length(bout_length)
     steps = checked_int(steps, "steps", 1)
     steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
     batch_size = checked_int(batch_size, "batch_size", 1)

@@ -98,10 +98,8 @@ def _n_intervals(bout_length: int, chunk_period: int) -> int:
     return max(0, -(-(bout_length - 1 - chunk_period) // chunk_period))
 
 
-def _checked_bout(
-    start_index: int | Int[ArrayLike, ""], bout_length: int, n_minutes: int, chunk_period: int
-) -> int | Int[Array, ""]:
-    """Validate the bout against the data: eager `ValueError`, traced `eqx.error_if`."""
+def checked_bout_length(bout_length: object) -> int:
+    """`bout_length` as a Python `int` of at least 2 minutes, else a `ValueError` saying why."""
     if isinstance(bout_length, bool) or not isinstance(bout_length, int | np.integer):
         raise ValueError(
             f"`bout_length` must be an integer number of minutes; got {bout_length!r}."
@@ -111,6 +109,14 @@ def _checked_bout(
             f"`bout_length` must be at least 2 minutes (the bout has bout_length - 1 weight "
             f"rows); got {bout_length}."
         )
+    return int(bout_length)
+
+
+def _checked_bout(
+    start_index: int | Int[ArrayLike, ""], bout_length: int, n_minutes: int, chunk_period: int
+) -> int | Int[Array, ""]:
+    """Validate the bout against the data: eager `ValueError`, traced `eqx.error_if`."""
+    bout_length = checked_bout_length(bout_length)
     available = f"`prices` covers minutes [0, {n_minutes})"
     if is_traced(start_index):
         start = jnp.asarray(start_index)
@@ -237,7 +243,7 @@ def _checked_inputs(pool, prices, config, start_index, bout_length, method):
         )
     prices = checked_prices(prices, pool=pool)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
-    return prices, start, int(bout_length), checked_method(method)
+    return prices, start, checked_bout_length(bout_length), checked_method(method)
 
 
 def _weight_schedule(
