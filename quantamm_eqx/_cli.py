@@ -268,6 +268,13 @@ def _pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
         help="an arbitrageur's proportional cost per trade (default: 0)",
     )
     market.add_argument(
+        "--arbitrage",
+        choices=("exact", "reference"),
+        default="exact",
+        help="with --fees: make every arbitrage trade the market calls for (exact), or "
+        "reproduce quantammsim's rounding-decided rule, whose values end low (default: exact)",
+    )
+    market.add_argument(
         "--initial-value",
         type=_positive_float,
         default=1_000_000.0,
@@ -487,6 +494,11 @@ def _config(args: argparse.Namespace, dtype):
             f"--initial-value {args.initial_value:g} is too large for {np.dtype(dtype).name} "
             f"(largest number {largest:.3g}); use a smaller value or drop --float32."
         )
+    if args.arbitrage != "exact" and args.fees == 0:
+        raise ValueError(
+            f"--arbitrage {args.arbitrage} decides trades that pay a swap fee, and --fees is 0; "
+            "set --fees or drop --arbitrage."
+        )
     return SimulationConfig(
         chunk_period=args.chunk_period,
         weight_interpolation_period=args.interpolation_period or args.chunk_period,
@@ -497,6 +509,7 @@ def _config(args: argparse.Namespace, dtype):
         fees=args.fees,
         gas_cost=args.gas_cost,
         arb_fees=args.arb_fees,
+        arbitrage=args.arbitrage,
         mode=args.mode,
         use_raw_price=args.raw_price,
     )

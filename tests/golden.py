@@ -1,6 +1,7 @@
 """Loading the reference parity vectors in `tests/data/golden/` (layout: their README.md)."""
 
 import dataclasses
+import functools
 import json
 import pathlib
 from typing import Any
@@ -37,6 +38,11 @@ class Scenario:
     def has_fees(self) -> bool:
         return any(self.settings[key] > 0 for key in ("fees", "gas_cost", "arb_fees"))
 
+    @property
+    def bout(self) -> dict[str, int]:
+        """`simulate`'s bout arguments."""
+        return {"start_index": self.start_index, "bout_length": int(self.settings["bout_length"])}
+
 
 def load_scenario(path: pathlib.Path) -> Scenario:
     with np.load(path) as data:
@@ -47,3 +53,17 @@ def load_scenario(path: pathlib.Path) -> Scenario:
     params = {k.removeprefix("param_"): v for k, v in arrays.items() if k.startswith("param_")}
     expected = {k: v for k, v in arrays.items() if not k.startswith("param_")}
     return Scenario(path.stem, settings, prices, start_index, params, expected)
+
+
+FEE_PATHS = [path for path in SCENARIO_PATHS if load_scenario(path).has_fees]
+NO_FEE_PATHS = [path for path in SCENARIO_PATHS if not load_scenario(path).has_fees]
+
+
+@functools.cache
+def oracle_outputs(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle's float64 `(reserves, values)` for a fee scenario (`oracle.py`), computed
+    once per test session."""
+    from oracle import scenario_oracle
+
+    reserves, values = scenario_oracle(load_scenario(path))
+    return reserves.astype(np.float64), values.astype(np.float64)

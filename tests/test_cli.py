@@ -210,6 +210,18 @@ def test_protocol_mode_from_the_command_line(tmp_path, capsys):
     assert metadata["config"]["mode"] == "protocol" and metadata["config"]["use_raw_price"]
 
 
+def test_the_reference_arbitrage_rule_from_the_command_line(tmp_path):
+    """`--arbitrage reference` reaches the configuration and, like quantammsim, ends low."""
+    values = {}
+    for rule in ("exact", "reference"):
+        argv = ["simulate", *SHORT, "--fees", "0.003", "--arbitrage", rule, "--no-plots"]
+        assert main([*argv, "--output", str(tmp_path / rule)]) == 0
+        _, metadata = assert_outputs(tmp_path / rule, plots=False)
+        assert metadata["config"]["arbitrage"] == rule
+        values[rule] = metadata["summary"]["pool"]["final_value"]
+    assert values["reference"] < values["exact"]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -228,6 +240,7 @@ def test_protocol_mode_from_the_command_line(tmp_path, capsys):
         (["simulate", "--start", "2012-02-01", "--end", "2012-01-02"], "must come at least 2"),
         (["simulate", "--format", "binance", "--data", "BTC=a.csv", "BTC=b.csv"], "BTC twice"),
         (["simulate", "--float32", "--initial-value", "1e35"], "too large for float32"),
+        (["simulate", "--arbitrage", "reference"], "--fees is 0; set --fees or drop --arbitrage"),
     ],
 )
 def test_bad_settings_exit_2_with_the_fix(argv, message, tmp_path, capsys):

@@ -88,7 +88,7 @@ def fee_paths(draw):
         fees=draw(st.sampled_from([0.0005, 0.003, 0.01])),
         gas_cost=draw(st.sampled_from([0.0, 1e-4])),
         arb_fees=draw(st.sampled_from([0.0, 5e-4])),
-        arb_invariant_slack=draw(st.sampled_from([0.0, 2e-13])),
+        arbitrage=draw(st.sampled_from(["exact", "reference"])),
     )
     return weights, 10.0 * np.exp(log_prices), config
 
@@ -102,7 +102,7 @@ def test_fee_path_keeps_reserves_positive_and_never_lowers_the_invariant(path):
     assert np.all(reserves > 0)
     invariant = np.prod(np.vstack([initial, reserves]) ** weights, axis=1)
     steps = invariant[1:] / invariant[:-1] - 1
-    assert np.all(steps >= -(config.arb_invariant_slack + 1e-12))
+    assert np.all(steps >= -1e-12)
 
 
 @given(
@@ -120,20 +120,43 @@ def test_moves_inside_the_no_arbitrage_band_trade_nothing(fee, fraction, raw_wei
     np.testing.assert_array_equal(reserves[1], initial)
 
 
+def test_two_asset_pool_ends_every_minute_inside_the_no_arbitrage_band():
+    """A moving 2-asset pool without gas or arbitrage fees: after each minute's arbitrage its
+    quoted price lies within `[gamma, 1 / gamma]` of the market's (1e-9 relative)."""
+    pool = MomentumPool.from_memory_days(2, memory_days=1.0, k_per_day=200.0, chunk_period=60)
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=0.003)
+    prices = sample_prices(n_minutes=3 * 1440, n_assets=2, volatility=2e-3)
+    result = simulate(pool, prices, config, start_index=1440, bout_length=1440)
+    weights, reserves, market = (
+        np.asarray(x) for x in (result.weights, result.reserves, result.prices)
+    )
+    quoted = (weights[:, 0] / reserves[:, 0]) / (weights[:, 1] / reserves[:, 1])
+    mispricing = np.log(quoted / (market[:, 0] / market[:, 1]))
+    assert np.ptp(weights[:, 0]) > 0.05  # the weights move
+    assert np.abs(mispricing).max() <= -np.log1p(-0.003) + 1e-9
+    assert np.abs(mispricing).max() >= 0.99 * -np.log1p(-0.003)  # the band binds
+
+
+def test_arbitrage_names_are_the_configurable_ones():
+    from typing import get_args
+
+    from quantamm_eqx._config import Arbitrage
+    from quantamm_eqx._simulation.reserves import ARBITRAGE
+
+    assert set(ARBITRAGE) == set(get_args(Arbitrage))
+
+
 # --- determinism, transformations ---------------------------------------------------------------
 
 
-def test_fee_path_is_reproducible_under_jit_grad_and_vmap_with_a_slack():
-    # With `arb_invariant_slack` the arbitrage decisions do not depend on rounding, so the
-    # paths agree to rounding; with the reference's 0 (the default) they can differ by
-    # whole trades (SPEC §7). XLA contracts multiply-adds differently in different programs
-    # (openxla/xla#41579), so agreement is to ~1e-15 relative, not bitwise.
+def test_fee_path_is_reproducible_under_jit_grad_and_vmap():
+    # The exact arbitrage rule decides nothing by rounding, so the paths agree to rounding.
+    # (The reference's rule can differ by whole trades, SPEC §7.) XLA contracts multiply-adds
+    # differently in different programs (openxla/xla#41579): agreement is to ~1e-15, not bitwise.
     pool = MomentumPool.from_memory_days(
         n_assets=3, memory_days=1.0, k_per_day=50.0, chunk_period=60
     )
-    config = SimulationConfig(
-        chunk_period=60, weight_interpolation_period=60, fees=0.003, arb_invariant_slack=2e-13
-    )
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=0.003)
     prices = jnp.asarray(sample_prices(n_minutes=2 * 1440 + 1, volatility=3e-3))
 
     def values(pool):
@@ -152,10 +175,7 @@ def test_fee_path_is_reproducible_under_jit_grad_and_vmap_with_a_slack():
 
 @pytest.mark.parametrize("fees", [0.0, 0.003])
 def test_simulate_is_differentiable_and_vmappable(fees):
-    # With fees, a slack keeps the arbitrage decisions the same in both programs.
-    config = SimulationConfig(
-        chunk_period=60, weight_interpolation_period=60, fees=fees, arb_invariant_slack=2e-13
-    )
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=fees)
     prices = sample_prices(n_minutes=2 * 1440 + 1)
     members = [
         MomentumPool.from_memory_days(3, memory_days=d, k_per_day=30.0, chunk_period=60)
@@ -216,7 +236,8 @@ def test_non_positive_prices_in_the_bout():
         ({"fees": -0.001}, "`fees` must lie in"),
         ({"gas_cost": -1.0}, "`gas_cost` must be finite and >= 0"),
         ({"arb_fees": -0.001}, "`arb_fees` must lie in"),
-        ({"arb_invariant_slack": -1e-12}, "`arb_invariant_slack` must lie in"),
+        ({"arbitrage": "fast"}, r"`arbitrage` must be one of \('exact', 'reference'\); got 'fast'"),
+        ({"arbitrage": 0}, "`arbitrage` must be a string; got 0"),
     ],
 )
 def test_negative_fees_and_thresholds(kwargs, message):
@@ -265,3 +286,29 @@ def test_eager_calls_compile_once_for_new_parameters(monkeypatch):
         for function in (simulate, minute_weights):
             function(pool, prices, CONFIG, start_index=60, bout_length=937)  # a length of its own
     assert len(traces) == 2  # once per function
+
+
+def test_fee_path_gradient_matches_finite_differences():
+    """Away from discrete decisions (2 assets, no gas or arbitrage fees: the path is
+    continuous in the parameters), the fee path's gradient is that of its forward pass:
+    within 1e-4 of central finite differences, for every trained parameter."""
+    pool = MomentumPool.from_memory_days(2, memory_days=1.0, k_per_day=100.0, chunk_period=60)
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=0.003)
+    prices = jnp.asarray(sample_prices(n_minutes=4 * 1440, n_assets=2, volatility=2e-3))
+    trained = jnp.concatenate([pool.log_k, pool.logit_lamb])
+
+    @jax.jit
+    def log_return(trained):
+        log_k, logit_lamb = jnp.split(trained, 2)
+        candidate = eqx.tree_at(lambda p: (p.log_k, p.logit_lamb), pool, (log_k, logit_lamb))
+        result = simulate(candidate, prices, config, start_index=1440, bout_length=2 * 1440)
+        return jnp.log(result.values[-1] / config.initial_pool_value)
+
+    gradient = np.asarray(jax.grad(log_return)(trained))
+    step = 1e-5  # about eps ** (1/3): rounding and truncation errors balance
+    differences = [
+        (log_return(trained + step * e) - log_return(trained - step * e)) / (2 * step)
+        for e in np.eye(trained.size)
+    ]
+    assert np.all(np.isfinite(gradient)) and np.abs(gradient).max() > 1e-3
+    np.testing.assert_allclose(gradient, differences, rtol=1e-4)

@@ -1,18 +1,22 @@
-"""The optimal arbitrage trade against a G3M pool with a swap fee (SPEC §5, arXiv 2402.06731).
+"""Arbitrage against a G3M pool (SPEC §5, arXiv 2402.06731): the shared pieces.
 
 A *signature* is an ordered pair of tokens (in, out): the arbitrageur sends token `in` to
-the pool and takes token `out`. For each of the `n (n - 1)` signatures the optimal trade
-has a closed form on the two active tokens. Everything that depends only on weights and
-prices is computed by `signature_terms`, in parallel over minutes; `fee_arbitrage` does
-the part that depends on the reserves, one minute's phase at a time.
+the pool and takes token `out`. With a swap fee, the optimal trade of each of the
+`n (n - 1)` signatures has a closed form on its two active tokens; an
+[`AbstractArbitrage`][quantamm_eqx._simulation.arbitrage.AbstractArbitrage] says how it is
+evaluated and which trades are valid: `ExactArbitrage` (`exact_arbitrage.py`, the default)
+or the reference simulator's rounding-decided `ReferenceArbitrage`
+(`reference_arbitrage.py`). Without a swap fee the trade is `zero_fee_trade`.
 """
 
+import abc
 import itertools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from .._custom_types import AssetVector
 
@@ -47,92 +51,40 @@ def signatures(n_assets: int) -> Signatures:
     return Signatures(pairs, inbound, identity[pairs[:, 0]], identity[pairs[:, 1]])
 
 
-class SignatureTerms(NamedTuple):
-    """The reserve-independent parts of every signature's optimal trade, on its two active
-    tokens (in, out): `(..., n_signatures, 2)`."""
+class Costs(NamedTuple):
+    """What a trade costs: the pool's swap fee (a fraction of the inbound amount), the
+    arbitrageur's fixed cost per trade (numeraire) and proportional cost elsewhere."""
 
-    active_weights: Float[Array, "*batch signature 2"]
-    log_coefficient: Float[Array, "*batch signature 2"]
-    pair_weights: Float[Array, "*batch signature 2"]
-    pair_prices: Float[Array, "*batch signature 2"]
+    fees: Float[ArrayLike, ""]
+    gas_cost: Float[ArrayLike, ""]
+    arb_fees: Float[ArrayLike, ""]
 
 
-def signature_terms(
-    weights: AssetVector, prices: AssetVector, gamma: float, sigs: Signatures
-) -> SignatureTerms:
-    """Per-signature terms of the optimal trade at weights `w` and prices `p`, in log space.
+class AbstractArbitrage(eqx.Module):
+    """How a phase's optimal arbitrage trade with a swap fee is evaluated (SPEC §5).
 
-    On a signature's two active tokens `a` and `b` (in, out), with `wa = w / (w_in + w_out)`
-    and `g = gamma` for the inbound token (1 for the outbound one), the optimal reserves
-    are `exp(log_coefficient_a + wa_in log R_in + wa_out log R_out)`, where
-
-        log_coefficient_a = (1 - wa_a) log(wa_a g_a / p_a) + wa_b log(p_b / (g_b wa_b))
-
-    (SPEC §5's `K * per_asset_ratio * other_assets_ratio`). The pair's weights and prices
-    come along. Vectorise over minutes with `jax.vmap`.
+    `terms` is what depends only on weights and prices (computed in parallel over the
+    minutes of a block, under `jax.vmap`); `phase` is the sequential part, the reserves
+    after one phase.
     """
-    log_gamma = jnp.log(jnp.asarray(gamma, weights.dtype)) * jnp.asarray(
-        sigs.inbound, weights.dtype
-    )
-    pair_weights = weights[sigs.pairs]
-    pair_prices = prices[sigs.pairs]
-    active_weights = pair_weights / (pair_weights[:, :1] + pair_weights[:, 1:])
-    log_ratio = jnp.log(active_weights) + log_gamma - jnp.log(pair_prices)
-    log_coefficient = (1.0 - active_weights) * log_ratio - (active_weights * log_ratio)[:, ::-1]
-    return SignatureTerms(active_weights, log_coefficient, pair_weights, pair_prices)
 
+    @abc.abstractmethod
+    def terms(
+        self, weights: AssetVector, prices: AssetVector, fees: float, sigs: Signatures
+    ) -> Any:
+        """Everything of the phase that depends only on `weights` and `prices`."""
 
-def fee_arbitrage(
-    reserves: AssetVector,
-    terms: SignatureTerms,
-    gamma: float,
-    sigs: Signatures,
-    invariant_slack: float,
-    gas_cost: float,
-    arb_fees: float,
-) -> AssetVector:
-    """The reserves after one arbitrage phase with a swap fee (SPEC §5).
-
-    Each signature's trade on its active tokens is `g**-1 (R* - R)`, with the optimal
-    reserves `R*` of [`signature_terms`][quantamm_eqx._simulation.arbitrage.signature_terms]
-    and `g = gamma` for the inbound token (1 for the outbound one). It is valid if every
-    reserve stays positive and the fee-adjusted trade does not lower the weighted-product
-    invariant `prod(R ** w)` by more than `invariant_slack` (relative; the reference uses
-    0): `sum(w log1p(g' D / R)) >= log1p(-invariant_slack)` over the active tokens, with
-    `g' = gamma` for tokens paid in. The valid trade with the largest arbitrage profit
-    `P = -sum(D p)` is the candidate (ties go to the first signature in lexicographic
-    (in, out) order; the reference sums tied trades), and it is executed if
-    `P - gas_cost >= arb_fees / 2 * sum(|D| p)`: the profit, net of the fixed cost, covers
-    the proportional cost of rebalancing elsewhere.
-
-    Per signature this costs two `exp` and two `log1p`, plus `n` shared `log`, in a few
-    fusible array operations (no gather or scatter of the chosen trade); see
-    `benchmarks/README.md` for what each form cost.
-    """
-    dtype = reserves.dtype
-    inverse_gamma = (1.0 / gamma) ** jnp.asarray(sigs.inbound, dtype)
-    pair_reserves = reserves[sigs.pairs]
-    weighted_logs = terms.active_weights * jnp.log(reserves)[sigs.pairs]
-    # Sums over a pair are written out: element-wise operations fuse, reductions do not.
-    log_constant = (weighted_logs[:, 0] + weighted_logs[:, 1])[:, None]
-    trades = inverse_gamma * (jnp.exp(terms.log_coefficient + log_constant) - pair_reserves)
-    after = pair_reserves + trades
-    charged = terms.pair_weights * jnp.log1p(
-        trades * jnp.where(trades > 0, gamma, 1.0) / pair_reserves
-    )
-    valid = (
-        (after[:, 0] > 0)
-        & (after[:, 1] > 0)
-        & (charged[:, 0] + charged[:, 1] >= np.log1p(-invariant_slack))
-    )
-    values = trades * terms.pair_prices
-    profits = jnp.where(valid, -(values[:, 0] + values[:, 1]), -jnp.inf)
-    best = jnp.argmax(profits)
-    external_cost = 0.5 * arb_fees * (jnp.abs(values[:, 0]) + jnp.abs(values[:, 1]))
-    chosen = (jnp.arange(profits.shape[0]) == best) & valid & (profits - gas_cost >= external_cost)
-    token_in, token_out = (jnp.asarray(mask, dtype) for mask in (sigs.token_in, sigs.token_out))
-    full_trades = trades[:, :1] * token_in + trades[:, 1:] * token_out
-    return reserves + jnp.sum(jnp.where(chosen[:, None], full_trades, 0.0), axis=0)
+    @abc.abstractmethod
+    def phase(
+        self,
+        reserves: AssetVector,
+        weights: AssetVector,
+        prices: AssetVector,
+        terms: Any,
+        costs: Costs,
+        sigs: Signatures,
+    ) -> AssetVector:
+        """The reserves after one arbitrage phase at `weights` and `prices`."""
 
 
 def zero_fee_trade(reserves: AssetVector, weights: AssetVector, prices: AssetVector) -> AssetVector:
@@ -140,6 +92,16 @@ def zero_fee_trade(reserves: AssetVector, weights: AssetVector, prices: AssetVec
 
     With quoted prices `q = V w / R` (`V = sum(R p)`), the reserves after arbitrage are
     `R * exp(sum(w log(p / q))) / (p / q)`.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx._simulation.arbitrage import zero_fee_trade
+    >>> trade = zero_fee_trade(jnp.ones(2), jnp.array([0.5, 0.5]), jnp.array([1.0, 1.0]))
+    >>> [float(x) for x in trade]  # already at the market: no trade
+    [0.0, 0.0]
+    ```
     """
     value = jnp.sum(reserves * prices)
     quoted = value * weights / reserves
@@ -155,6 +117,17 @@ def arbitrage_profit_test(
 
     It does if `-sum(D p) - gas_cost >= arb_fees / 2 * sum(|D| p)`: the profit, net of the
     fixed cost, covers the proportional cost of rebalancing elsewhere.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx._simulation.arbitrage import arbitrage_profit_test
+    >>> trade, prices = jnp.array([1.0, -1.1]), jnp.array([1.0, 1.0])  # profit 0.1
+    >>> bool(arbitrage_profit_test(trade, prices, 0.05, 0.0)), bool(
+    ...     arbitrage_profit_test(trade, prices, 0.2, 0.0))
+    (True, False)
+    ```
     """
     profit = -jnp.sum(trade * prices) - gas_cost
     external_cost = 0.5 * arb_fees * jnp.sum(jnp.abs(trade) * prices)

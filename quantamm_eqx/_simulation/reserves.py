@@ -16,15 +16,17 @@ from jaxtyping import Array, Float
 from .._config import SimulationConfig
 from .._custom_types import AssetVector
 from .._weights.schedule import WeightSchedule
-from .arbitrage import (
-    arbitrage_profit_test,
-    fee_arbitrage,
-    signature_terms,
-    signatures,
-    zero_fee_trade,
-)
+from .arbitrage import AbstractArbitrage, Costs, arbitrage_profit_test, signatures, zero_fee_trade
+from .exact_arbitrage import ExactArbitrage
+from .reference_arbitrage import ReferenceArbitrage
 
 Carry = tuple[Array, ...]
+
+#: The arbitrage rules by `SimulationConfig.arbitrage` name.
+ARBITRAGE: dict[str, AbstractArbitrage] = {
+    "exact": ExactArbitrage(),
+    "reference": ReferenceArbitrage(),
+}
 BlockFn = Callable[
     [Carry, Float[Array, "chunk asset"], Float[Array, "chunk asset"]],
     tuple[Carry, Float[Array, "chunk asset"]],
@@ -96,14 +98,15 @@ def fee_reserves(
 
     Every minute has two arbitrage phases: A at the previous weights (prices moved), then
     B at the new weights (weights moved). In each, the candidate trade is the best
-    signature's optimal trade (`fee_arbitrage`; the closed-form zero-fee move when `fees == 0`),
-    executed only if it passes `arbitrage_profit_test`.
+    signature's optimal trade (evaluated by the `ARBITRAGE` rule that `config.arbitrage`
+    names; the closed-form zero-fee move when `fees == 0`), executed only if the arbitrageur's
+    profit covers `gas_cost` and `arb_fees`.
     """
     n_assets = prices.shape[1]
     sigs = signatures(n_assets)
-    gamma = 1.0 - config.fees
-    slack = config.arb_invariant_slack
-    terms_over_minutes = jax.vmap(signature_terms, in_axes=(0, 0, None, None))
+    arbitrage = ARBITRAGE[config.arbitrage]
+    costs = Costs(config.fees, config.gas_cost, config.arb_fees)
+    terms_over_minutes = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None))
 
     def phase(reserves, weights, minute_prices, terms):
         if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
@@ -112,7 +115,7 @@ def fee_reserves(
                 trade, minute_prices, config.gas_cost, config.arb_fees
             )
             return jnp.where(trade_happens, reserves + trade, reserves)
-        return fee_arbitrage(reserves, terms, gamma, sigs, slack, config.gas_cost, config.arb_fees)
+        return arbitrage.phase(reserves, weights, minute_prices, terms, costs, sigs)
 
     def minute(reserves, inputs):
         previous_weights, weights, minute_prices, lagged_terms, terms = inputs
@@ -126,8 +129,8 @@ def fee_reserves(
         if config.fees == 0:
             terms = lagged_terms = None
         else:
-            terms = terms_over_minutes(weights, block_prices, gamma, sigs)
-            lagged_terms = terms_over_minutes(previous_weights, block_prices, gamma, sigs)
+            terms = terms_over_minutes(weights, block_prices, config.fees, sigs)
+            lagged_terms = terms_over_minutes(previous_weights, block_prices, config.fees, sigs)
         inputs = (previous_weights, weights, block_prices, lagged_terms, terms)
         # Two minutes per loop iteration: about 12% faster on CPU (benchmarks/README.md).
         reserves, path = lax.scan(minute, reserves, inputs, unroll=2)
