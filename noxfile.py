@@ -52,12 +52,13 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks (estimators, `simulate`, then memory per function); results go to
-    `benchmarks/results/` (the memory table is printed)."""
+    """Run the benchmarks (estimators, `simulate`, memory per function, the arbitrage
+    rules); results go to `benchmarks/results/` (the memory and rule tables are printed)."""
     session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/simulate.py", *session.posargs)
     session.run("python", "benchmarks/memory.py")
+    session.run("python", "benchmarks/arbitrage.py")
 
 
 @nox.session

@@ -29,7 +29,7 @@ def markets(draw, n_assets=st.integers(2, 6)):
 def run_phase(rule, market, fees, gas_cost=0.0, arb_fees=0.0):
     reserves, weights, prices = (jnp.asarray(x) for x in market)
     sigs = signatures(len(reserves))
-    terms = rule.terms(weights, prices, fees, sigs)
+    terms = rule.terms(weights, prices, fees, sigs, scale=reserves)
     return np.asarray(
         rule.phase(reserves, weights, prices, terms, Costs(fees, gas_cost, arb_fees), sigs)
     )

@@ -28,6 +28,8 @@ MODULES = [
     "quantamm_eqx._weights.interpolation",
     "quantamm_eqx._weights.schedule",
     "quantamm_eqx._simulation.arbitrage",
+    "quantamm_eqx._simulation.exact_arbitrage",
+    "quantamm_eqx._simulation.reference_arbitrage",
     "quantamm_eqx._simulation.simulate",
     "quantamm_eqx._metrics",
     "quantamm_eqx._training.fit",

@@ -1,6 +1,7 @@
 """The fee path on every golden fee scenario: against the extended-precision oracle (the
 target; the reference's stored fee values are decided by rounding, golden/README.md), the
-reference's rule kept by name, determinism across transformations, float32."""
+reference's rule kept by name, determinism across transformations. (float32: in
+test_golden_simulation.py, with the no-fee scenarios.)"""
 
 import dataclasses
 
@@ -72,18 +73,3 @@ def test_fee_path_is_the_same_under_jit_vmap_and_grad(path):
     for other in (jitted, (batched[0][1], batched[1][1]), in_grad):
         np.testing.assert_allclose(other[0], eager[0], rtol=1e-12)
         np.testing.assert_allclose(other[1], eager[1], rtol=1e-12)
-
-
-@pytest.mark.parametrize("path", FEE_PATHS, ids=FEE_IDS)
-def test_float32_fee_values_match_float64(path):
-    """float32 is safe with fees: every value within 1e-4 (relative) of float64."""
-    scenario = load_scenario(path)
-    pool, config = scenario.pool_and_config()
-    pool32 = jax.tree_util.tree_map(lambda x: x.astype(np.float32), pool)
-
-    values64 = simulate(pool, scenario.prices, config, **scenario.bout).values
-    values32 = simulate(pool32, scenario.prices.astype(np.float32), config, **scenario.bout).values
-
-    assert values32.dtype == np.float32
-    relative = np.abs(np.asarray(values32, np.float64) / values64 - 1)
-    assert relative.max() <= 1e-4, f"max relative difference {relative.max():.2e}"

@@ -5,7 +5,7 @@ Fee scenarios are checked against the oracle instead (`test_golden_fees.py`)."""
 import jax
 import numpy as np
 import pytest
-from golden import NO_FEE_PATHS, SCENARIO_IDS, SCENARIO_PATHS, load_scenario
+from golden import SCENARIO_IDS, SCENARIO_PATHS, load_scenario
 
 from quantamm_eqx import simulate
 
@@ -26,9 +26,9 @@ def test_simulation_matches_reference(path):
         np.testing.assert_allclose(result.values, expected["values"], rtol=1e-9)
 
 
-@pytest.mark.parametrize("path", NO_FEE_PATHS, ids=lambda path: path.stem)
-def test_float32_no_fee_values_match_float64(path):
-    """float32 is safe without fees: every value within 1e-4 (relative) of float64."""
+@pytest.mark.parametrize("path", SCENARIO_PATHS, ids=SCENARIO_IDS)
+def test_float32_values_match_float64(path):
+    """float32 is safe, with fees or without: every value within 1e-4 (relative) of float64."""
     scenario = load_scenario(path)
     pool, config = scenario.pool_and_config()
     pool32 = jax.tree_util.tree_map(lambda x: x.astype(np.float32), pool)

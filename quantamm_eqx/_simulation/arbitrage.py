@@ -2,11 +2,11 @@
 
 A *signature* is an ordered pair of tokens (in, out): the arbitrageur sends token `in` to
 the pool and takes token `out`. With a swap fee, the optimal trade of each of the
-`n (n - 1)` signatures has a closed form on its two active tokens; an
-[`AbstractArbitrage`][quantamm_eqx._simulation.arbitrage.AbstractArbitrage] says how it is
-evaluated and which trades are valid: `ExactArbitrage` (`exact_arbitrage.py`, the default)
-or the reference simulator's rounding-decided `ReferenceArbitrage`
-(`reference_arbitrage.py`). Without a swap fee the trade is `zero_fee_trade`.
+`n (n - 1)` signatures has a closed form on its two active tokens; an `AbstractArbitrage`
+says how it is evaluated and which trades are valid: `ExactArbitrage`
+(`exact_arbitrage.py`, the default) or the reference simulator's rounding-decided
+`ReferenceArbitrage` (`reference_arbitrage.py`). Without a swap fee the trade is
+`zero_fee_trade`.
 """
 
 import abc
@@ -70,9 +70,16 @@ class AbstractArbitrage(eqx.Module):
 
     @abc.abstractmethod
     def terms(
-        self, weights: AssetVector, prices: AssetVector, fees: float, sigs: Signatures
+        self,
+        weights: AssetVector,
+        prices: AssetVector,
+        fees: float,
+        sigs: Signatures,
+        scale: AssetVector,
     ) -> Any:
-        """Everything of the phase that depends only on `weights` and `prices`."""
+        """Everything of the phase that depends only on `weights` and `prices`; `scale` is
+        a constant vector of the reserves' magnitude (the bout's initial reserves), for
+        numerically well-conditioned logarithms."""
 
     @abc.abstractmethod
     def phase(

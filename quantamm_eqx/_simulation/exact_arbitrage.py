@@ -11,36 +11,42 @@ from .arbitrage import AbstractArbitrage, Costs, Signatures
 
 
 class PairTerms(NamedTuple):
-    """Each signature's weights `wa = w / (w_in + w_out)` and prices on its two active
-    tokens (in, out): `(..., n_signatures, 2)`."""
+    """The reserve-independent parts of each signature's trade, on its two active tokens
+    (in, out): `(..., n_signatures, 2)` and `(..., n_signatures)`."""
 
     active_weights: Float[Array, "*batch signature 2"]
     pair_prices: Float[Array, "*batch signature 2"]
+    log_offset: Float[Array, "*batch signature"]
+    inverse_scale: Float[Array, "*batch asset"]
 
 
 class ExactArbitrage(AbstractArbitrage):
     """Every signature's closed-form optimal trade when the market lies outside the pool's
     fee band for it; the most profitable one, if it clears the arbitrageur's costs.
 
-    With `gamma = 1 - fees`, pool holdings `h = R p` and `l = log(h / (w sum(h)))` (each
-    asset's share of the pool's value over its weight, in log), a signature's *excess
-    mispricing* is `s = l_out - l_in + log(gamma)`: the log of the pool's price of `in` (in
-    units of `out`) over the market's, less the fee band. Its optimal trade (SPEC §5's
-    `K * ratio * other - R`, rewritten) is
+    A signature's *excess mispricing* is the log of the pool's price of `in` (in units of
+    `out`) over the market's, less the fee band `-log(gamma)`, `gamma = 1 - fees`:
+
+        s = log(R_out / S_out) - log(R_in / S_in) + log(q_out / q_in) + log(gamma),
+        q = S p / w,
+
+    with `S` a constant scale (the bout's initial reserves), so that every logarithm is of
+    a number of order one; the last two terms are computed in parallel over minutes. The
+    signature's optimal trade (SPEC §5's `K * ratio * other - R`, rewritten) is
 
         D_in = R_in expm1(wa_out s) / gamma,    D_out = R_out expm1(-wa_in s)
 
-    with no difference of nearly equal numbers, so float32 keeps its digits. It is valid
-    when `s > 0`: that is the reference's invariant test evaluated exactly (for `s > 0` the
-    fee-charged invariant is unchanged; for `s < 0` the formula's trade runs the wrong way
-    and lowers it). `s` is a difference of small logs, so no tolerance is needed: where
-    rounding could flip the decision, `|s|` and the trade are a few units of rounding.
+    with `wa = w / (w_in + w_out)`: no difference of nearly equal numbers anywhere, so
+    float32 keeps its digits. It is valid when `s > 0`: that is the reference's invariant
+    test evaluated exactly (for `s > 0` the fee-charged invariant is unchanged; for `s < 0`
+    the formula's trade runs the wrong way and lowers it). No tolerance is needed: where
+    rounding could flip the sign of `s`, `|s|` and the trade are a few units of rounding.
 
     The valid trade with the largest profit `P = -sum(D p)` is the candidate (ties go to
     the first signature in (in, out) order; the reference sums tied trades); it is executed
-    if `P - gas_cost >= arb_fees / 2 * sum(|D| p)`. Per signature this costs two `expm1`,
-    plus `n` shared `log`, in a few fusible array operations (no gather or scatter of the
-    chosen trade).
+    if `P - gas_cost >= arb_fees / 2 * sum(|D| p)`. Per phase this costs `n` logarithms and
+    two `expm1` per signature, in a few fusible array operations (no gather or scatter of
+    the chosen trade).
 
     **Example:**
 
@@ -50,7 +56,7 @@ class ExactArbitrage(AbstractArbitrage):
     >>> from quantamm_eqx._simulation.exact_arbitrage import ExactArbitrage
     >>> rule, sigs, weights = ExactArbitrage(), signatures(2), jnp.array([0.5, 0.5])
     >>> prices = jnp.array([1.02, 1.0])  # asset 0 is 2% dearer on the market than in the pool
-    >>> terms = rule.terms(weights, prices, 0.003, sigs)
+    >>> terms = rule.terms(weights, prices, 0.003, sigs, scale=jnp.ones(2))
     >>> after = rule.phase(jnp.ones(2), weights, prices, terms, Costs(0.003, 0.0, 0.0), sigs)
     >>> bool(after[0] < 1.0 < after[1])  # the arbitrageur buys asset 0 from the pool
     True
@@ -58,11 +64,21 @@ class ExactArbitrage(AbstractArbitrage):
     """
 
     def terms(
-        self, weights: AssetVector, prices: AssetVector, fees: float, sigs: Signatures
+        self,
+        weights: AssetVector,
+        prices: AssetVector,
+        fees: float,
+        sigs: Signatures,
+        scale: AssetVector,
     ) -> PairTerms:
         pair_weights = weights[sigs.pairs]
         active_weights = pair_weights / (pair_weights[:, :1] + pair_weights[:, 1:])
-        return PairTerms(active_weights, prices[sigs.pairs])
+        # s = log(R_out / S_out) - log(R_in / S_in) + log_offset (see the class docstring).
+        value_per_weight = (scale * prices / weights)[sigs.pairs]
+        log_offset = jnp.log(value_per_weight[:, 1] / value_per_weight[:, 0]) + jnp.log1p(
+            -jnp.asarray(fees, weights.dtype)
+        )
+        return PairTerms(active_weights, prices[sigs.pairs], log_offset, 1.0 / scale)
 
     def phase(
         self,
@@ -74,15 +90,14 @@ class ExactArbitrage(AbstractArbitrage):
         sigs: Signatures,
     ) -> AssetVector:
         dtype = reserves.dtype
-        fees = jnp.asarray(costs.fees, dtype)
-        held = reserves * prices
-        log_share = jnp.log(held / (weights * jnp.sum(held)))[sigs.pairs]
-        excess = log_share[:, 1] - log_share[:, 0] + jnp.log1p(-fees)
+        log_reserves = jnp.log(reserves * terms.inverse_scale)[sigs.pairs]
+        excess = log_reserves[:, 1] - log_reserves[:, 0] + terms.log_offset
         # Exponents (wa_out s, -wa_in s); the inbound amount is divided by gamma.
         exponents = (
             excess[:, None] * terms.active_weights[:, ::-1] * jnp.asarray([1.0, -1.0], dtype)
         )
-        inverse_gamma = jnp.where(jnp.asarray(sigs.inbound, bool), 1.0 / (1.0 - fees), 1.0)
+        gamma = 1.0 - jnp.asarray(costs.fees, dtype)
+        inverse_gamma = jnp.where(jnp.asarray(sigs.inbound, bool), 1.0 / gamma, 1.0)
         pair_reserves = reserves[sigs.pairs]
         trades = inverse_gamma * pair_reserves * jnp.expm1(exponents)
         valid = (excess > 0) & (pair_reserves[:, 1] + trades[:, 1] > 0)

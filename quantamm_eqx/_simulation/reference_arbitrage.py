@@ -33,10 +33,10 @@ class ReferenceArbitrage(AbstractArbitrage):
 
     For the optimal trade the two invariants are equal in exact arithmetic, so rounding
     decides each trade: valid trades are dropped at random, and differently in each
-    compiled program. On the golden fee scenarios this leaves values 0.05%–0.7% below the
-    exact rule's and within 0.13% of quantammsim's stored values (see
-    `docs/concepts/arbitrage.md`). About three times slower than
-    [`ExactArbitrage`][quantamm_eqx._simulation.exact_arbitrage.ExactArbitrage].
+    compiled program. On the golden fee scenarios its values end 0.04%–1.3% below the exact
+    rule's and stay within 0.13% of quantammsim's stored values (see
+    `docs/concepts/arbitrage.md`). Two to four times slower than `ExactArbitrage`
+    (`benchmarks/arbitrage.py`).
 
     **Example:**
 
@@ -46,7 +46,7 @@ class ReferenceArbitrage(AbstractArbitrage):
     >>> from quantamm_eqx._simulation.reference_arbitrage import ReferenceArbitrage
     >>> rule, sigs, weights = ReferenceArbitrage(), signatures(2), jnp.array([0.5, 0.5])
     >>> prices = jnp.array([1.0, 1.001])  # inside the fee band: no trade
-    >>> terms = rule.terms(weights, prices, 0.003, sigs)
+    >>> terms = rule.terms(weights, prices, 0.003, sigs, scale=jnp.ones(2))
     >>> after = rule.phase(jnp.ones(2), weights, prices, terms, Costs(0.003, 0.0, 0.0), sigs)
     >>> [float(x) for x in after]
     [1.0, 1.0]
@@ -54,7 +54,12 @@ class ReferenceArbitrage(AbstractArbitrage):
     """
 
     def terms(
-        self, weights: AssetVector, prices: AssetVector, fees: float, sigs: Signatures
+        self,
+        weights: AssetVector,
+        prices: AssetVector,
+        fees: float,
+        sigs: Signatures,
+        scale: AssetVector,
     ) -> SignatureFactors:
         dtype = weights.dtype
         kept = jnp.asarray(sigs.token_in + sigs.token_out, bool)

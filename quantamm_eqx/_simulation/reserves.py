@@ -106,7 +106,9 @@ def fee_reserves(
     sigs = signatures(n_assets)
     arbitrage = ARBITRAGE[config.arbitrage]
     costs = Costs(config.fees, config.gas_cost, config.arb_fees)
-    terms_over_minutes = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None))
+    terms_over_minutes = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None, None))
+    # The reserves' magnitude, for well-conditioned logarithms (it cancels in the trades).
+    scale = lax.stop_gradient(initial_reserves)
 
     def phase(reserves, weights, minute_prices, terms):
         if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
@@ -129,8 +131,10 @@ def fee_reserves(
         if config.fees == 0:
             terms = lagged_terms = None
         else:
-            terms = terms_over_minutes(weights, block_prices, config.fees, sigs)
-            lagged_terms = terms_over_minutes(previous_weights, block_prices, config.fees, sigs)
+            terms = terms_over_minutes(weights, block_prices, config.fees, sigs, scale)
+            lagged_terms = terms_over_minutes(
+                previous_weights, block_prices, config.fees, sigs, scale
+            )
         inputs = (previous_weights, weights, block_prices, lagged_terms, terms)
         # Two minutes per loop iteration: about 12% faster on CPU (benchmarks/README.md).
         reserves, path = lax.scan(minute, reserves, inputs, unroll=2)
