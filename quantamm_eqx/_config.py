@@ -95,8 +95,9 @@ class SimulationConfig(eqx.Module):
       default): every signature's closed-form trade when the market lies outside the pool's
       fee band, decided without rounding (what the reference's validity test means in exact
       arithmetic). `"reference"`: quantammsim's floating-point test, which compares two
-      numbers equal in exact arithmetic, so rounding decides: its values are 0.07%–1.4% low
-      on the golden fee scenarios and differ between `jit`, `grad` and `vmap`. See
+      numbers equal in exact arithmetic, so rounding decides: its values end 0.04%–1.3% low
+      on the golden fee scenarios (quantammsim's own, 0.07%–1.4%) and differ between `jit`,
+      `grad` and `vmap`. See
       [Reserves under arbitrage](../concepts/arbitrage.md).
 
     **Raises:**
