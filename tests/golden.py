@@ -55,8 +55,9 @@ def load_scenario(path: pathlib.Path) -> Scenario:
     return Scenario(path.stem, settings, prices, start_index, params, expected)
 
 
-FEE_PATHS = [path for path in SCENARIO_PATHS if load_scenario(path).has_fees]
-NO_FEE_PATHS = [path for path in SCENARIO_PATHS if not load_scenario(path).has_fees]
+_HAS_FEES = {path: load_scenario(path).has_fees for path in SCENARIO_PATHS}
+FEE_PATHS = [path for path in SCENARIO_PATHS if _HAS_FEES[path]]
+NO_FEE_PATHS = [path for path in SCENARIO_PATHS if not _HAS_FEES[path]]
 
 
 @functools.cache
