@@ -52,17 +52,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks (estimators, `simulate`, memory per function, the arbitrage
-    rules); results go to `benchmarks/results/` (the memory and rule tables are printed)."""
+    """Run the benchmarks (`python -m benchmarks.<name>`: the estimators, `simulate`, memory
+    per function, the arbitrage rules); each writes JSON and Markdown to `benchmarks/results/`.
+    Arguments after `--` go to every one: `--quick`, `--runs N`, `--out DIR`."""
     session.install(".")
-    session.run("python", "benchmarks/run.py", *session.posargs)
-    session.run("python", "benchmarks/simulate.py", *session.posargs)
-    session.run("python", "benchmarks/memory.py")
-    session.run("python", "benchmarks/arbitrage.py")
+    for name in ("run", "simulate", "memory", "arbitrage"):
+        session.run("python", "-m", f"benchmarks.{name}", *session.posargs)
 
 
 @nox.session
 def bench_sharding(session: nox.Session) -> None:
-    """Population training throughput against device count (forced CPU devices)."""
+    """Population training throughput against device count (forced CPU devices):
+    `python -m benchmarks.sharding`, arguments after `--` passed on."""
     session.install(".")
-    session.run("python", "benchmarks/sharding.py", *session.posargs)
+    session.run("python", "-m", "benchmarks.sharding", *session.posargs)

@@ -1,103 +1,154 @@
 """Time the fee path's two arbitrage rules, `SimulationConfig(arbitrage="exact")` (the default)
 and `"reference"` (quantammsim's rule, transcribed), in float64 and float32.
 
-The base case of `simulate.py` (3 assets, a 90-day bout after a 10-day burn-in, chunk 60,
-`fees=0.003`, seeded GBM prices): for each pool type, rule and precision, the compile time
-and the median of `--runs` calls of the forward (`simulate(...).values`) and of the
-value-and-grad of the daily log Sharpe ratio, and the objective's value. float32 runs
-with `jax_enable_x64` on and float32 prices and pool, which is what `simulate` computes in.
+The fee path of the `simulate` benchmark's base case (`benchmarks._setup`: 3 assets, a 90-day
+bout after a 10-day burn-in, chunk 60, `fees=0.003`, seeded GBM prices): for each pool, rule
+and precision, the compile time and the median of `--runs` calls of the forward
+(`quantamm_eqx.simulate(...).values`) and of the value-and-grad of the objective `fit` takes
+by default, `quantamm_eqx.metrics.OBJECTIVES["daily_log_sharpe"]`, and the objective's
+value. float32 runs with `jax_enable_x64` on and float32 prices and pool, which is what
+`simulate` computes in.
 
-Usage (from the repository root): `python benchmarks/arbitrage.py [--runs 5] [--days 90]
-[--pools momentum,anti-momentum,channel]`; prints a Markdown table.
+Results go to `<out>/arbitrage.json` and `<out>/arbitrage.md` (default
+`benchmarks/results/`), written atomically; the table is printed too.
+
+Usage (from the repository root): `python -m benchmarks.arbitrage [--runs 5] [--days 90]
+[--pools momentum,anti_momentum,mean_reversion_channel]`.
 """
 
-import argparse
-import datetime
-import platform
-import statistics
-import sys
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
-jax.config.update("jax_enable_x64", True)
-
-import jax.numpy as jnp  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import simulate as bench  # noqa: E402
-
-import quantamm_eqx as qe  # noqa: E402
+from . import _harness as harness
+from ._setup import (
+    FEES,
+    FULL_BOUT_DAYS,
+    MIN_BOUT_DAYS,
+    N_ASSETS,
+    OBJECTIVE_NAME,
+    POOL_NAMES,
+    QUICK_BOUT_DAYS,
+    bout_prices,
+    make_config,
+    make_population,
+    pool_key,
+    timed_functions,
+)
 
 RULES = ("exact", "reference")
 DTYPES = ("float64", "float32")
+HEADER = (
+    "| pool | rule | precision | compile fwd (s) | fwd (ms) | v&g (ms) "
+    "| fwd vs exact float64 | objective |\n"
+    "|---|---|---|---:|---:|---:|---:|---:|"
+)
 
 
-def measure(pool_name: str, rule: str, dtype: str, days: int, runs: int) -> dict:
+def measure(pool_name: str, rule: str, dtype: str, days: int, runs: int) -> dict[str, Any]:
     """Compile and time the forward and value-and-grad of one case."""
-    start_index = bench.BURN_IN_DAYS * bench.MINUTES_PER_DAY
-    bout_length = days * bench.MINUTES_PER_DAY
-    prices = bench.gbm_prices(start_index + bout_length, bench.N_ASSETS, bench.SEED, dtype)
-    pool = bench.make_population(pool_name, bench.N_ASSETS, 1, jnp.dtype(dtype))
-    config = qe.SimulationConfig(
-        chunk_period=bench.CHUNK_PERIOD,
-        weight_interpolation_period=bench.CHUNK_PERIOD,
-        fees=bench.FEES,
-        arbitrage=rule,
+    prices = bout_prices(days, N_ASSETS, dtype)
+    pool = make_population(pool_name, N_ASSETS, 1, jnp.dtype(dtype))
+    forward, objective = timed_functions(make_config("fee", arbitrage=rule), days)
+
+    compiled_forward, compile_s = harness.compile_timed(forward, pool, prices)
+    _, fwd = harness.warm_and_time(lambda: compiled_forward(pool, prices), runs)
+    compiled_grad, compile_grad_s = harness.compile_timed(
+        eqx.filter_value_and_grad(objective), pool, prices
     )
-
-    def forward(pool, prices):
-        result = qe.simulate(pool, prices, config, start_index=start_index, bout_length=bout_length)
-        return result.values
-
-    def objective(pool, prices):
-        return bench.daily_log_sharpe(forward(pool, prices))
-
-    compiled_forward, compile_s = bench.compile_timed(forward, pool, prices)
-    _, _, forward_times = bench.warm_and_time(lambda: compiled_forward(pool, prices), runs)
-    compiled_grad, _ = bench.compile_timed(eqx.filter_value_and_grad(objective), pool, prices)
-    (value, _), _, grad_times = bench.warm_and_time(lambda: compiled_grad(pool, prices), runs)
+    (value, _), grad = harness.warm_and_time(lambda: compiled_grad(pool, prices), runs)
     return {
         "pool": pool_name,
         "rule": rule,
         "dtype": dtype,
         "compile_s": compile_s,
-        "forward_s": statistics.median(forward_times),
-        "grad_s": statistics.median(grad_times),
+        "compile_grad_s": compile_grad_s,
+        "forward_s": fwd["median_s"],
+        "forward_min_s": fwd["min_s"],
+        "forward_runs": fwd["runs"],
+        "grad_s": grad["median_s"],
+        "grad_min_s": grad["min_s"],
+        "grad_runs": grad["runs"],
         "objective": float(value),
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed calls per function")
-    parser.add_argument("--days", type=int, default=bench.FULL_BOUT_DAYS, help="bout, days")
-    parser.add_argument("--pools", default=",".join(bench.POOLS), help="comma-separated")
+def table_row(row: dict[str, Any], baseline: dict[str, Any]) -> str:
+    """One row of the table."""
+    return (
+        f"| {row['pool']} | {row['rule']} | {row['dtype']} | {row['compile_s']:.2f} "
+        f"| {row['forward_s'] * 1e3:.1f} | {row['grad_s'] * 1e3:.1f} "
+        f"| {row['forward_s'] / baseline['forward_s']:.2f} | {row['objective']:.6g} |"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Time every pool, rule and precision in this process; print and write the table."""
+    parser = harness.parser(
+        "benchmarks.arbitrage",
+        "Time the fee path's two arbitrage rules in float64 and float32.",
+        quick=f"a {QUICK_BOUT_DAYS}-day bout and 2 timed runs",
+    )
+    parser.add_argument(
+        "--days", type=int, default=None, help=f"bout, days (default {FULL_BOUT_DAYS})"
+    )
+    parser.add_argument(
+        "--pools", default=",".join(POOL_NAMES), help="comma-separated registry names"
+    )
     args = parser.parse_args(argv)
-    print(
-        f"{platform.machine()}, {platform.processor() or 'cpu'}, JAX {jax.__version__} on "
-        f"{jax.default_backend()}, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
-        f"{args.days}-day bout, {bench.N_ASSETS} assets, fees {bench.FEES}, median of "
-        f"{args.runs}\n"
+    runs = harness.runs_from(args)
+    days = args.days or (QUICK_BOUT_DAYS if args.quick else FULL_BOUT_DAYS)
+    if days < MIN_BOUT_DAYS:
+        raise SystemExit(f"--days must be at least {MIN_BOUT_DAYS}")
+    try:
+        pools = [pool_key(name) for name in harness.comma_list(args.pools)]
+    except ValueError as error:
+        raise SystemExit(f"--pools: {error}") from None
+    jax.config.update("jax_enable_x64", True)
+
+    machine = harness.machine_info(jnp.float64)
+    date = harness.now()
+    setting = (
+        f"- {days}-day bout, {N_ASSETS} assets, fees {FEES}; objective `{OBJECTIVE_NAME}`; "
+        f"median of {runs} runs after a warm-up call; float32 rows in float32.\n"
     )
-    print(
-        "| pool | rule | precision | compile fwd (s) | fwd (ms) | v&g (ms) "
-        "| fwd vs exact float64 | objective |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    for pool_name in args.pools.split(","):
-        baseline = None
+    print(harness.header_lines(machine, date) + setting)
+    print(HEADER, flush=True)
+    rows, lines = [], []
+    for pool_name in pools:
+        baseline = None  # the exact rule in float64, measured first
         for rule in RULES:
             for dtype in DTYPES:
-                row = measure(pool_name, rule, dtype, args.days, args.runs)
+                row = measure(pool_name, rule, dtype, days, runs)
                 baseline = baseline or row
-                print(
-                    f"| {pool_name} | {rule} | {dtype} | {row['compile_s']:.2f} "
-                    f"| {row['forward_s'] * 1e3:.1f} | {row['grad_s'] * 1e3:.1f} "
-                    f"| {row['forward_s'] / baseline['forward_s']:.2f} | {row['objective']:.6g} |",
-                    flush=True,
-                )
+                rows.append(row)
+                lines.append(table_row(row, baseline))
+                print(lines[-1], flush=True)
+    markdown = (
+        "# The two arbitrage rules\n\n"
+        + harness.header_lines(machine, date)
+        + setting
+        + "\n"
+        + HEADER
+        + "\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    report = {
+        "benchmark": "arbitrage rules of the fee path",
+        "date": date,
+        "machine": machine,
+        "days": days,
+        "n_assets": N_ASSETS,
+        "fees": FEES,
+        "runs": runs,
+        "objective": OBJECTIVE_NAME,
+        "rows": rows,
+    }
+    harness.write_results(args.out, "arbitrage", report, markdown)
     return 0
 
 

@@ -1,76 +1,138 @@
 """Peak resident memory of one compiled `simulate` function per process.
 
-`simulate.py` compiles the forward and the value-and-grad in the same process, so its peak
-holds both compilations. This script measures each function alone, as a process that only
-evaluates (forward) or only trains (value-and-grad) pays: for each pool type, path and
-function of the base case (float64, 3 assets, 90-day bout, chunk 60), a fresh process
-compiles the function, calls it three times and reports `ru_maxrss`.
+`python -m benchmarks.simulate` compiles the forward and the value-and-grad in the same
+process, so its peak holds both compilations. This script measures each function alone, as
+a process that only evaluates (forward) or only trains (value-and-grad) pays: for each pool,
+path and function of the base case (float64, 3 assets, 90-day bout, chunk 60;
+`benchmarks._setup`), a fresh process compiles the function, calls it three times (`--runs`)
+and reports `ru_maxrss`. The functions are those `benchmarks.simulate` times: the forward,
+`quantamm_eqx.simulate(...).values`, and the value-and-grad of
+`quantamm_eqx.metrics.OBJECTIVES["daily_log_sharpe"]`.
 
-Usage (from the repository root): `python benchmarks/memory.py`; prints a Markdown table.
+Results go to `<out>/memory.json` and `<out>/memory.md` (default `benchmarks/results/`),
+written atomically; the table is printed too.
+
+Usage (from the repository root): `python -m benchmarks.memory [--quick] [--days 90]
+[--pools momentum,anti_momentum,mean_reversion_channel] [--paths no-fee,fee] [--runs 3]`.
 """
 
-import argparse
-import resource
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from . import _harness as harness
+from ._setup import (
+    FULL_BOUT_DAYS,
+    MIN_BOUT_DAYS,
+    N_ASSETS,
+    OBJECTIVE_NAME,
+    PATHS,
+    POOL_NAMES,
+    QUICK_BOUT_DAYS,
+    bout_prices,
+    make_config,
+    make_population,
+    pool_key,
+    timed_functions,
+)
 
 FUNCTIONS = ("forward", "value-and-grad")
+#: Calls of the compiled function in its process (`--runs`).
+CALLS = 3
 
 
-def measure(pool_name: str, path: str, function: str) -> int:
-    """In this process: compile and run one function of the base case; its peak RSS, KiB."""
-    import equinox as eqx
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    import jax.numpy as jnp
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import simulate as bench
-
-    import quantamm_eqx as qe
-
-    start_index = bench.BURN_IN_DAYS * bench.MINUTES_PER_DAY
-    bout_length = bench.FULL_BOUT_DAYS * bench.MINUTES_PER_DAY
-    prices = bench.gbm_prices(start_index + bout_length, bench.N_ASSETS, bench.SEED, jnp.float64)
-    pool = bench.make_pool(pool_name)
-    config = bench.make_config(path)
-
-    def forward(pool, prices):
-        result = qe.simulate(pool, prices, config, start_index=start_index, bout_length=bout_length)
-        return result.values
-
-    def objective(pool, prices):
-        return bench.daily_log_sharpe(forward(pool, prices))
-
+def measure(pool_name: str, path: str, function: str, days: int, calls: int) -> int:
+    """In this process: compile and run one function of the case; its peak RSS, KiB."""
+    prices = bout_prices(days, N_ASSETS, jnp.float64)
+    pool = make_population(pool_name, N_ASSETS, 1, jnp.float64)
+    forward, objective = timed_functions(make_config(path), days)  # type: ignore[arg-type]
     target = forward if function == "forward" else eqx.filter_value_and_grad(objective)
     compiled = eqx.filter_jit(target)
-    for _ in range(3):
+    for _ in range(calls):
         jax.block_until_ready(compiled(pool, prices))
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return harness.max_rss_kib()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Measure every (pool, path, function) in its own process; print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure every (pool, path, function) in its own process; print and write the table."""
+    parser = harness.parser(
+        "benchmarks.memory",
+        "Peak resident memory of one compiled simulate function per process.",
+        quick=f"a {QUICK_BOUT_DAYS}-day bout",
+        runs_help=f"calls of each compiled function in its process (default {CALLS})",
+    )
+    parser.add_argument(
+        "--days", type=int, default=None, help=f"bout, days (default {FULL_BOUT_DAYS})"
+    )
+    parser.add_argument(
+        "--pools", default=",".join(POOL_NAMES), help="comma-separated registry names"
+    )
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated")
     parser.add_argument("--case", default=None, help="internal: POOL:PATH:FUNCTION")
     args = parser.parse_args(argv)
+    days = args.days or (QUICK_BOUT_DAYS if args.quick else FULL_BOUT_DAYS)
+    if days < MIN_BOUT_DAYS:
+        raise SystemExit(f"--days must be at least {MIN_BOUT_DAYS}")
+    calls = CALLS if args.runs is None else args.runs
+    if calls < 1:
+        raise SystemExit("--runs must be at least 1")
+    jax.config.update("jax_enable_x64", True)
     if args.case is not None:
-        print(measure(*args.case.split(":")))
+        print(measure(*args.case.split(":"), days=days, calls=calls))
         return 0
-    print("| pool | path | forward alone (MB) | value-and-grad alone (MB) |")
-    print("|---|---|---:|---:|")
-    for pool_name in ("momentum", "anti-momentum", "channel"):
-        for path in ("no-fee", "fee"):
-            cells = []
+    try:
+        pools = [pool_key(name) for name in harness.comma_list(args.pools)]
+    except ValueError as error:
+        raise SystemExit(f"--pools: {error}") from None
+    paths = harness.comma_list(args.paths)
+    if not set(paths) <= set(PATHS):
+        raise SystemExit(f"--paths: expected some of {PATHS}; got {args.paths!r}")
+
+    machine = harness.machine_info(jnp.float64)
+    date = harness.now()
+    print(f"Machine: {harness.describe_machine(machine)}", flush=True)
+    table = [
+        "| pool | path | forward alone (MB) | value-and-grad alone (MB) |",
+        "|---|---|---:|---:|",
+    ]
+    rows = []
+    for pool_name in pools:
+        for path in paths:
+            peaks = {}
             for function in FUNCTIONS:
-                command = [sys.executable, __file__, "--case", f"{pool_name}:{path}:{function}"]
-                output = subprocess.run(command, check=True, capture_output=True, text=True)
-                cells.append(f"{int(output.stdout.split()[-1]) * 1024 / 1e6:.0f}")
-            print(f"| {pool_name} | {path} | {' | '.join(cells)} |", flush=True)
+                spec = f"{pool_name}:{path}:{function}"
+                output = harness.run_module(
+                    "benchmarks.memory",
+                    ["--case", spec, "--days", str(days), "--runs", str(calls)],
+                    capture=True,
+                )
+                peaks[function] = int(output.stdout.split()[-1])
+            rows.append({"pool": pool_name, "path": path, "peak_rss_kib": peaks})
+            cells = " | ".join(f"{harness.mb(peaks[function]):.0f}" for function in FUNCTIONS)
+            table.append(f"| {pool_name} | {path} | {cells} |")
+            print(table[-1], flush=True)
+    markdown = (
+        "# Peak memory of each compiled function alone\n\n"
+        + harness.header_lines(machine, date)
+        + f"- {N_ASSETS} assets, a {days}-day bout, float64; each function compiled and called "
+        f"{calls} times in its own process; value-and-grad of `{OBJECTIVE_NAME}`; "
+        "MB = 10^6 bytes.\n\n" + "\n".join(table) + "\n"
+    )
+    report = {
+        "benchmark": "peak memory per compiled simulate function",
+        "date": date,
+        "machine": machine,
+        "days": days,
+        "n_assets": N_ASSETS,
+        "calls": calls,
+        "objective": OBJECTIVE_NAME,
+        "rows": rows,
+    }
+    harness.write_results(args.out, "memory", report, markdown)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -8,30 +8,39 @@ from . import estimators as estimators
 from . import metrics as metrics
 from . import pools as pools
 from . import reports as reports
+from . import simulation as simulation
+from . import training as training
 from . import transforms as transforms
 from . import weights as weights
 from ._config import SimulationConfig as SimulationConfig
-from ._pools.anti_momentum import AntiMomentumPool as AntiMomentumPool
-from ._pools.base import AbstractPool as AbstractPool
-from ._pools.base import AbstractTFMMPool as AbstractTFMMPool
-from ._pools.bounded import BoundedPool as BoundedPool
-from ._pools.channel import MeanReversionChannelPool as MeanReversionChannelPool
-from ._pools.ensemble import Ensemble as Ensemble
-from ._pools.momentum import MomentumPool as MomentumPool
-from ._pools.params import ParamSpec as ParamSpec
-from ._pools.params import parameter_specs as parameter_specs
-from ._pools.params import trainable_filter as trainable_filter
-from ._simulation.benchmarks import hodl_values as hodl_values
-from ._simulation.benchmarks import rebalanced_values as rebalanced_values
-from ._simulation.simulate import Simulation as Simulation
-from ._simulation.simulate import simulate as simulate
-from ._training.fit import FitResult as FitResult
-from ._training.fit import fit as fit
-from ._training.fit import load_pool as load_pool
-from ._training.fit import save_pool as save_pool
-from ._weights.schedule import WeightSchedule as WeightSchedule
-from ._weights.schedule import minute_weights as minute_weights
-from ._weights.schedule import weight_schedule as weight_schedule
+from .pools import AbstractGradientPool as AbstractGradientPool
+from .pools import AbstractTFMMPool as AbstractTFMMPool
+from .pools import AntiMomentumPool as AntiMomentumPool
+from .pools import BoundedPool as BoundedPool
+from .pools import Ensemble as Ensemble
+from .pools import MeanReversionChannelPool as MeanReversionChannelPool
+from .pools import MomentumPool as MomentumPool
+from .pools import ParamSpec as ParamSpec
+from .pools import parameter_specs as parameter_specs
+from .pools import trainable_filter as trainable_filter
+from .simulation import Simulation as Simulation
+from .simulation import hodl_values as hodl_values
+from .simulation import minute_weights as minute_weights
+from .simulation import rebalanced_values as rebalanced_values
+from .simulation import simulate as simulate
+from .simulation import weight_schedule as weight_schedule
+from .training import FitResult as FitResult
+from .training import fit as fit
+from .training import load_pool as load_pool
+from .training import save_pool as save_pool
+from .weights import WeightSchedule as WeightSchedule
+
+
+def __getattr__(name: str) -> object:
+    if name == "AbstractPool":  # deprecated alias, see `quantamm_eqx.pools`
+        return pools.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     __version__ = importlib.metadata.version("quantamm_eqx")

@@ -7,8 +7,8 @@ from typing import Literal, TypeAlias
 import equinox as eqx
 import numpy as np
 
-from ._transforms import max_lamb
 from ._validation import checked_choice
+from .transforms._memory import max_lamb
 
 Interpolation: TypeAlias = Literal["linear", "approx_optimal"]
 _INTERPOLATIONS = ("linear", "approx_optimal")
@@ -88,7 +88,7 @@ class SimulationConfig(eqx.Module):
       clip and the speed limit (forward values unchanged).
     - `mode`: `"simulator"` (the default) reproduces the reference simulator's arithmetic
       (SPEC); `"protocol"` the deployed QuantAMM-V1 contracts' rule and guard arithmetic
-      (see the protocol-mode concepts page and [`quantamm_eqx.protocol`][]).
+      (see the protocol-mode concepts page). `method="associative"` runs simulator mode only.
     - `use_raw_price`: divide the rule's gradient by the current price instead of the
       moving average (the contracts' raw-price denominator option); either mode.
     - `arbitrage`: which optimal arbitrage trades happen with a swap fee. `"exact"` (the

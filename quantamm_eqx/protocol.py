@@ -1,18 +1,39 @@
-"""Protocol mode: the deployed QuantAMM-V1 contracts' rule and guard arithmetic.
+"""Deprecated: the protocol-mode functions now live beside their simulator siblings.
 
-`SimulationConfig(mode="protocol")` runs pools with these functions; they are also usable
-on their own, to check a single update against the contracts. `*_fixed` functions repeat
-the guard in exact 18-decimal fixed point (Python integers).
+- `gradient_update` → [`quantamm_eqx.estimators`][];
+- `clamp_weights`, `limit_update`, `guard_weights` and the fixed-point `*_fixed`,
+  `to_fixed`, `from_fixed` → [`quantamm_eqx.weights`][];
+- `contract_parameters`, `pool_from_contract` → [`quantamm_eqx.compat`][].
+
+The old names still resolve, with a `DeprecationWarning`, until the next release.
 """
 
-from ._protocol.estimator import gradient_update as gradient_update
-from ._protocol.fixed import clamp_weights_fixed as clamp_weights_fixed
-from ._protocol.fixed import from_fixed as from_fixed
-from ._protocol.fixed import guard_weights_fixed as guard_weights_fixed
-from ._protocol.fixed import limit_update_fixed as limit_update_fixed
-from ._protocol.fixed import to_fixed as to_fixed
-from ._protocol.guard import clamp_weights as clamp_weights
-from ._protocol.guard import guard_weights as guard_weights
-from ._protocol.guard import limit_update as limit_update
-from ._protocol.parameters import contract_parameters as contract_parameters
-from ._protocol.parameters import pool_from_contract as pool_from_contract
+import importlib
+import warnings
+
+_MOVED = {
+    "gradient_update": "quantamm_eqx.estimators",
+    "clamp_weights": "quantamm_eqx.weights",
+    "limit_update": "quantamm_eqx.weights",
+    "guard_weights": "quantamm_eqx.weights",
+    "clamp_weights_fixed": "quantamm_eqx.weights",
+    "limit_update_fixed": "quantamm_eqx.weights",
+    "guard_weights_fixed": "quantamm_eqx.weights",
+    "to_fixed": "quantamm_eqx.weights",
+    "from_fixed": "quantamm_eqx.weights",
+    "contract_parameters": "quantamm_eqx.compat",
+    "pool_from_contract": "quantamm_eqx.compat",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MOVED:
+        raise AttributeError(f"module 'quantamm_eqx.protocol' has no attribute {name!r}")
+    home = _MOVED[name]
+    warnings.warn(
+        f"`quantamm_eqx.protocol.{name}` moved to `{home}.{name}`; the old name will be "
+        "removed in the next release.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(home), name)

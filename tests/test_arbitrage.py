@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from oracle import oracle_candidates
 
-from quantamm_eqx._simulation.arbitrage import Costs, signatures
-from quantamm_eqx._simulation.exact_arbitrage import ExactArbitrage
-from quantamm_eqx._simulation.reference_arbitrage import ReferenceArbitrage
+from quantamm_eqx.simulation import Costs, ExactArbitrage, ReferenceArbitrage, signatures
 
 
 @st.composite

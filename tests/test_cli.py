@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from quantamm_eqx._cli import main
+from quantamm_eqx.cli import main
 from quantamm_eqx.data import load_stocks
 from quantamm_eqx.reports import load_run
 
@@ -17,7 +17,7 @@ SHORT = ["--start", "2012-01-02", "--end", "2012-02-01", "--no-progress"]
 
 def run_cli(*argv):
     return subprocess.run(
-        [sys.executable, "-m", "quantamm_eqx._cli", *argv],
+        [sys.executable, "-m", "quantamm_eqx.cli", *argv],
         capture_output=True,
         text=True,
         timeout=600,
@@ -178,7 +178,7 @@ def test_plot_refuses_a_file_that_is_not_a_results_record(arrays, tmp_path, caps
 
 def test_a_closed_pipe_still_writes_the_results(tmp_path):
     """`quantamm-eqx simulate | head -1`: the reader leaves early, the run completes."""
-    command = [sys.executable, "-m", "quantamm_eqx._cli", "simulate", *SHORT]
+    command = [sys.executable, "-m", "quantamm_eqx.cli", "simulate", *SHORT]
     command += ["--no-plots", "--output", str(tmp_path)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None

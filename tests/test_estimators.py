@@ -139,6 +139,7 @@ def test_gradient_sign_follows_trend(method):
 # --- equivalent evaluations ------------------------------------------------------------------
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 @given(estimator_inputs())
 def test_python_loop_equals_scan_equals_associative_scan(inputs):
     prices, lamb, alt_lamb = inputs
@@ -150,6 +151,7 @@ def test_python_loop_equals_scan_equals_associative_scan(inputs):
     assert_close_to_series(parallel, scanned, rtol=1e-10, atol=zeroing_bound(prices, lamb))
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 @given(price_paths(), st.floats(0.05, 0.99))
 def test_ewma_loop_equals_scan_equals_associative_scan(prices, lamb):
     state, rows = ewma_init(prices[0]), []
@@ -227,6 +229,7 @@ def test_grad_matches_finite_differences(method):
     jax.test_util.check_grads(loss, args, order=1, modes=["rev"], eps=1e-6)
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 @given(estimator_inputs(), hnp.arrays(np.float64, 4, elements=st.floats(-8.0, 8.0)))
 def test_gradients_with_respect_to_logit_lamb_are_finite(inputs, logit_lamb):
     prices, _, alt_lamb = inputs

@@ -2,6 +2,8 @@
 
 import doctest
 import importlib
+import inspect
+import pkgutil
 import re
 import textwrap
 from pathlib import Path
@@ -9,41 +11,33 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-MODULES = [
-    "quantamm_eqx._transforms",
-    "quantamm_eqx._estimators.ewma",
-    "quantamm_eqx._estimators.gradient",
-    "quantamm_eqx._cli",
-    "quantamm_eqx._config",
-    "quantamm_eqx._pools.base",
-    "quantamm_eqx._pools.params",
-    "quantamm_eqx._pools.momentum",
-    "quantamm_eqx._pools.anti_momentum",
-    "quantamm_eqx._pools.channel",
-    "quantamm_eqx._pools.ensemble",
-    "quantamm_eqx._pools.bounded",
-    "quantamm_eqx.compat",
-    "quantamm_eqx._weights.guardrails",
-    "quantamm_eqx._weights.coarse",
-    "quantamm_eqx._weights.interpolation",
-    "quantamm_eqx._weights.schedule",
-    "quantamm_eqx._simulation.arbitrage",
-    "quantamm_eqx._simulation.exact_arbitrage",
-    "quantamm_eqx._simulation.reference_arbitrage",
-    "quantamm_eqx._simulation.simulate",
-    "quantamm_eqx._metrics",
-    "quantamm_eqx._training.fit",
-    "quantamm_eqx._atomic",
-    "quantamm_eqx._data.grid",
-    "quantamm_eqx._data.stocks",
-    "quantamm_eqx._data.loaders",
-    "quantamm_eqx._simulation.benchmarks",
-    "quantamm_eqx.reports",
-    "quantamm_eqx._protocol.estimator",
-    "quantamm_eqx._protocol.guard",
-    "quantamm_eqx._protocol.fixed",
-    "quantamm_eqx._protocol.parameters",
-]
+
+
+def _modules() -> list[str]:
+    """Every module that defines a public function or class: one re-exported by the package
+    or by one of its public subpackages (the command line's `main` module included)."""
+    package = importlib.import_module("quantamm_eqx")
+    namespaces = [package] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.iter_modules(package.__path__, "quantamm_eqx.")
+        if info.ispkg and not info.name.rpartition(".")[2].startswith("_")
+    ]
+    homes = {
+        value.__module__
+        for namespace in namespaces
+        for key, value in vars(namespace).items()
+        if not key.startswith("_") and (inspect.isfunction(value) or inspect.isclass(value))
+    }
+    with_examples = {
+        info.name
+        for info in pkgutil.walk_packages(package.__path__, "quantamm_eqx.")
+        if not info.name.endswith("__main__")
+        and ">>> " in inspect.getsource(importlib.import_module(info.name))
+    }
+    return sorted(with_examples | {home for home in homes if home.startswith("quantamm_eqx.")})
+
+
+MODULES = _modules()
 _FENCE = re.compile(r"^\s*```.*$", flags=re.MULTILINE)
 
 
@@ -76,7 +70,10 @@ def python_blocks(path):
 
 
 #: Pages run by a test of their own, which also checks what they compute.
-OWN_TESTS = {ROOT / "docs" / "how-to" / "layers.md"}  # tests/test_layers.py
+OWN_TESTS = {
+    ROOT / "docs" / "how-to" / "layers.md",  # tests/test_layers.py
+    ROOT / "docs" / "how-to" / "custom-rule.md",  # tests/test_custom_rule.py
+}
 
 DOC_FILES = [
     path

@@ -91,6 +91,17 @@ def test_a_fixed_key_gives_identical_results_and_validation_picks_the_best():
     assert first.best_step in (-1, int(np.argmax(first.val_objective)))
 
 
+def test_the_associative_estimator_trains_as_the_scan_does():
+    """`fit(method=...)` reaches every simulated bout: the parallel estimator gives the
+    sequential one's objectives, up to rounding and the scan's zeroing of tiny `a`."""
+    pool = MomentumPool.from_memory_days(3, memory_days=2.0, k_per_day=1.0, chunk_period=60)
+    prices = trending_prices(days=10)
+    kwargs = dict(bout_length=3 * DAY, steps=3, batch_size=2, progress=False, objective="returns")
+    scan = fit(pool, prices, CONFIG, key=jax.random.key(1), **kwargs)
+    parallel = fit(pool, prices, CONFIG, key=jax.random.key(1), method="associative", **kwargs)
+    np.testing.assert_allclose(parallel.train_objective, scan.train_objective, rtol=1e-8)
+
+
 def test_a_population_trains_every_member_and_returns_the_best():
     members = [
         MomentumPool.from_memory_days(
@@ -147,7 +158,9 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
         progress=False, checkpoint=path,
     )  # fmt: skip
     assert bool(eqx.tree_equal(load_pool(path, like=pool), result.pool))
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    assert bool(eqx.tree_equal(load_pool(path), result.pool))  # its sidecar names the pool
+    # No temporary file left behind: only the checkpoint and its JSON sidecar.
+    assert sorted(tmp_path.iterdir()) == sorted([path, path.with_suffix(".json")])
     # Without validation the checkpoint holds the final pool, which is the result.
     fit(
         pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=3,

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 from strategies import POOL_CLASSES, pools, scenarios
 
 from quantamm_eqx import (
-    AbstractPool,
+    AbstractGradientPool,
     AntiMomentumPool,
     MeanReversionChannelPool,
     MomentumPool,
@@ -114,6 +114,8 @@ def test_channel_gradient_is_finite_at_zero_gradient():
 # --- streaming == sequence ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores (the Python loop of `step` and
+# the estimator's and the weights' no-lookahead checks stay in the default run)
 @given(scenarios())
 def test_scanning_step_equals_rule_outputs(scenario):
     pool, config, prices = scenario
@@ -151,6 +153,8 @@ def test_associative_estimator_gives_the_same_rule_outputs(pool_class):
     )
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores (the Python loop of `step` and
+# the estimator's and the weights' no-lookahead checks stay in the default run)
 @given(scenarios(), st.integers(1, 1000), st.floats(0.5, 2.0))
 def test_rule_outputs_have_no_lookahead(scenario, cut, factor):
     pool, config, prices = scenario
@@ -327,7 +331,7 @@ def test_trainable_filter_freezes_initial_weights():
     params, frozen = eqx.partition(pool, trainable_filter(pool))
     assert params.initial_weights_logits is None and params.sp_k is not None
     assert frozen.initial_weights_logits is not None and frozen.sp_k is None
-    assert isinstance(eqx.combine(params, frozen), AbstractPool)
+    assert isinstance(eqx.combine(params, frozen), AbstractGradientPool)
     assert params.inverse_scaling is None and frozen.inverse_scaling is not None
 
 

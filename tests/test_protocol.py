@@ -24,15 +24,29 @@ from quantamm_eqx import (
     MomentumPool,
     SimulationConfig,
     minute_weights,
-    protocol,
 )
-from quantamm_eqx.estimators import GradientState, ewma_gradients, gradient_init, gradient_step
+from quantamm_eqx.compat import contract_parameters, pool_from_contract
+from quantamm_eqx.estimators import (
+    GradientState,
+    ewma_gradients,
+    gradient_init,
+    gradient_step,
+    gradient_update,
+)
 from quantamm_eqx.weights import (
+    clamp_weights,
+    clamp_weights_fixed,
     clip_weights,
     coarse_weight_step,
     fix_rounding,
+    from_fixed,
+    guard_weights,
+    guard_weights_fixed,
     limit_change,
+    limit_update,
+    limit_update_fixed,
     normalise,
+    to_fixed,
 )
 
 VECTORS = json.loads((pathlib.Path(__file__).parent / "data" / "protocol_vectors.json").read_text())
@@ -92,7 +106,7 @@ def _rule_update(vector, mode):
             }
         else:  # SPEC fixes the divisor at 0.5415: the vector maps the amplitude instead
             channel |= {"amplitude": inputs["spec_amplitude"]}
-    pool = protocol.pool_from_contract(
+    pool = pool_from_contract(
         POOL_CLASSES[vector["kind"]],
         config,
         n_assets=inputs["n_assets"],
@@ -147,7 +161,7 @@ def test_gradient_vectors_in_protocol_mode(vector):
     lamb = jnp.asarray(inputs["lambda"])
     rows = [a * (1 - lamb) ** 3 / lamb]
     for price, average in zip(inputs["data"][1:], inputs["moving_average"][1:], strict=True):
-        a, numerator = protocol.gradient_update(a, jnp.asarray(average), jnp.asarray(price), lamb)
+        a, numerator = gradient_update(a, jnp.asarray(average), jnp.asarray(price), lamb)
         rows.append(numerator)
     np.testing.assert_allclose(jnp.stack(rows), vector["expected"], rtol=0, atol=1e-12)
 
@@ -180,6 +194,46 @@ def test_scan_and_associative_agree_with_raw_price():
     np.testing.assert_allclose(scan, parallel, rtol=1e-9, atol=1e-12)
 
 
+def test_protocol_mode_refuses_the_associative_method():
+    """Protocol mode is the contracts' sequential arithmetic: the parallel estimator would
+    silently run the simulator's instead, so every entry refuses the pair, naming both."""
+    from quantamm_eqx import fit, simulate
+
+    rng = np.random.default_rng(4)
+    prices = np.exp(np.cumsum(rng.normal(0, 1e-3, (600, 2)), axis=0))
+    config = SimulationConfig(mode="protocol", chunk_period=60, weight_interpolation_period=60)
+    pool = MomentumPool.from_memory_days(2, memory_days=1.0, chunk_period=60)
+    message = r"method='associative'.*mode='protocol'"
+    with pytest.raises(ValueError, match=message):
+        ewma_gradients(prices, 0.8, mode="protocol", method="associative")
+    with pytest.raises(ValueError, match=message):
+        pool.rule_outputs(prices, config, method="associative")
+    with pytest.raises(ValueError, match=message):
+        minute_weights(pool, prices, config, start_index=60, bout_length=500, method="associative")
+    with pytest.raises(ValueError, match=message):
+        simulate(pool, prices, config, start_index=60, bout_length=500, method="associative")
+    with pytest.raises(ValueError, match=message):
+        fit(
+            pool,
+            prices,
+            config,
+            bout_length=300,
+            steps=1,
+            key=jax.random.key(0),
+            objective="returns",
+            method="associative",
+            progress=False,
+        )
+    # The simulator's arithmetic runs either way.
+    simulator = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    np.testing.assert_allclose(
+        pool.rule_outputs(prices, simulator, method="associative"),
+        pool.rule_outputs(prices, simulator),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+
+
 # --- the guard ------------------------------------------------------------------------------
 
 
@@ -193,13 +247,11 @@ def _guard_inputs(vector):
 def test_guard_vectors_in_protocol_mode(vector):
     stage, weights, previous, inputs = _guard_inputs(vector)
     if stage == "clamp":
-        result = protocol.clamp_weights(weights, inputs["minimum_weight"])
+        result = clamp_weights(weights, inputs["minimum_weight"])
     elif stage == "normalize":
-        result = protocol.limit_update(previous, weights, inputs["epsilon_max"])
+        result = limit_update(previous, weights, inputs["epsilon_max"])
     else:
-        result = protocol.guard_weights(
-            weights, previous, inputs["epsilon_max"], inputs["minimum_weight"]
-        )
+        result = guard_weights(weights, previous, inputs["epsilon_max"], inputs["minimum_weight"])
     np.testing.assert_allclose(result, vector["expected"], rtol=0, atol=1e-12)
 
 
@@ -265,19 +317,19 @@ def test_guard_vectors_in_exact_fixed_point(vector):
     """The integer path gives the contract's 18-decimal results to the last unit."""
     stage, _, _, inputs = _guard_inputs(vector)
     fixed = {
-        name: None if inputs[name] is None else protocol.to_fixed(np.atleast_1d(inputs[name]))
+        name: None if inputs[name] is None else to_fixed(np.atleast_1d(inputs[name]))
         for name in ("weights", "prev_weights", "epsilon_max", "minimum_weight")
     }
     for name, value in EXACT_INPUTS.get(vector["source"], {}).items():
         fixed[name] = value if isinstance(value, list) else [value]
     if stage == "clamp":
-        result = protocol.clamp_weights_fixed(fixed["weights"], fixed["minimum_weight"][0])
+        result = clamp_weights_fixed(fixed["weights"], fixed["minimum_weight"][0])
     elif stage == "normalize":
-        result = protocol.limit_update_fixed(
+        result = limit_update_fixed(
             fixed["prev_weights"], fixed["weights"], fixed["epsilon_max"][0]
         )
     else:
-        result = protocol.guard_weights_fixed(
+        result = guard_weights_fixed(
             fixed["weights"],
             fixed["prev_weights"],
             fixed["epsilon_max"][0],
@@ -287,32 +339,32 @@ def test_guard_vectors_in_exact_fixed_point(vector):
 
 
 def test_fixed_point_conversions_round_trip():
-    assert protocol.to_fixed([0.1, 1, "1e-18"]) == [10**17, 10**18, 1]
-    assert protocol.from_fixed(protocol.to_fixed([0.25, 0.75])) == [0.25, 0.75]
+    assert to_fixed([0.1, 1, "1e-18"]) == [10**17, 10**18, 1]
+    assert from_fixed(to_fixed([0.25, 0.75])) == [0.25, 0.75]
     with pytest.raises(ValueError, match="finite"):
-        protocol.to_fixed([float("nan")])
+        to_fixed([float("nan")])
     # NumPy and JAX numbers, as the float guard returns them.
-    assert protocol.to_fixed(jnp.array([0.25, 0.75])) == [25 * 10**16, 75 * 10**16]
-    assert protocol.to_fixed([np.float64(0.1), np.int64(2)]) == [10**17, 2 * 10**18]
+    assert to_fixed(jnp.array([0.25, 0.75])) == [25 * 10**16, 75 * 10**16]
+    assert to_fixed([np.float64(0.1), np.int64(2)]) == [10**17, 2 * 10**18]
     with pytest.raises(ValueError, match="numbers or decimal strings; got True"):
-        protocol.to_fixed([True])
+        to_fixed([True])
 
 
 def test_clamp_refuses_a_minimum_with_no_room():
     with pytest.raises(ValueError, match=r"`minimum_weight` must lie in \(0, 1 / n_assets\)"):
-        protocol.clamp_weights(jnp.array([0.5, 0.5]), 0.6)
+        clamp_weights(jnp.array([0.5, 0.5]), 0.6)
     with pytest.raises(ValueError, match="`minimum_weight` must lie in"):
-        protocol.clamp_weights_fixed(protocol.to_fixed([0.5, 0.5]), 6 * 10**17)
+        clamp_weights_fixed(to_fixed([0.5, 0.5]), 6 * 10**17)
 
 
 def test_iterative_clamp_keeps_every_weight_above_the_minimum():
     """A rescaled weight that drops below the minimum is clamped in a further pass."""
     weights = jnp.array([0.699, 0.2, 0.101, 0.0])
-    clamped = protocol.clamp_weights(weights, 0.1)
+    clamped = clamp_weights(weights, 0.1)
     assert float(clamped.min()) >= 0.1 and abs(float(clamped.sum()) - 1.0) < 1e-15
-    fixed = protocol.clamp_weights_fixed(protocol.to_fixed(weights.tolist()), 10**17)
+    fixed = clamp_weights_fixed(to_fixed(weights.tolist()), 10**17)
     assert min(fixed) >= 10**17
-    np.testing.assert_allclose(clamped, protocol.from_fixed(fixed), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(clamped, from_fixed(fixed), rtol=0, atol=1e-15)
 
 
 @st.composite
@@ -337,7 +389,7 @@ def guard_cases(draw):
 @given(guard_cases())
 def test_protocol_guard_respects_bounds_and_speed_limit(case):
     previous, raw, epsilon, minimum = case
-    guarded = protocol.guard_weights(raw, previous, epsilon, minimum)
+    guarded = guard_weights(raw, previous, epsilon, minimum)
     maximum = 1 - (previous.shape[0] - 1) * minimum
     tolerance = 1e-12
     assert float(guarded.min()) >= minimum - tolerance
@@ -349,14 +401,14 @@ def test_protocol_guard_respects_bounds_and_speed_limit(case):
 @given(guard_cases())
 def test_fixed_point_guard_agrees_with_float_guard(case):
     previous, raw, epsilon, minimum = case
-    guarded = protocol.guard_weights(raw, previous, epsilon, minimum)
-    fixed = protocol.guard_weights_fixed(
-        protocol.to_fixed(raw.tolist()),
-        protocol.to_fixed(previous.tolist()),
-        *protocol.to_fixed([epsilon, minimum]),
+    guarded = guard_weights(raw, previous, epsilon, minimum)
+    fixed = guard_weights_fixed(
+        to_fixed(raw.tolist()),
+        to_fixed(previous.tolist()),
+        *to_fixed([epsilon, minimum]),
     )
     assert sum(fixed) == 10**18
-    np.testing.assert_allclose(guarded, protocol.from_fixed(fixed), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(guarded, from_fixed(fixed), rtol=0, atol=1e-12)
 
 
 # --- the mode switch in whole simulations ---------------------------------------------------
@@ -452,8 +504,8 @@ def test_contract_parameters_round_trip():
         inverse_scaling=[0.8, 1.0],
         pre_exp_scaling=[0.5, 0.3],
     )
-    pool = protocol.pool_from_contract(MeanReversionChannelPool, config, n_assets=2, **given)
-    parameters = protocol.contract_parameters(pool, config)
+    pool = pool_from_contract(MeanReversionChannelPool, config, n_assets=2, **given)
+    parameters = contract_parameters(pool, config)
     for name, value in given.items():
         key = "lambda" if name == "lamb" else name
         np.testing.assert_allclose(parameters[key], value, rtol=1e-12)
@@ -465,21 +517,17 @@ def test_contract_parameters_round_trip():
 def test_pool_from_contract_errors_name_the_parameter():
     config = SimulationConfig(max_memory_days=30.0)
     with pytest.raises(ValueError, match="`lamb`.*max_memory_days"):
-        protocol.pool_from_contract(MomentumPool, config, n_assets=2, kappa=1.0, lamb=0.999)
+        pool_from_contract(MomentumPool, config, n_assets=2, kappa=1.0, lamb=0.999)
     with pytest.raises(ValueError, match="`kappa`"):
-        protocol.pool_from_contract(MomentumPool, config, n_assets=2, kappa=-1.0, lamb=0.7)
+        pool_from_contract(MomentumPool, config, n_assets=2, kappa=-1.0, lamb=0.7)
     with pytest.raises(ValueError, match="`kappa`.*length"):
-        protocol.pool_from_contract(MomentumPool, config, n_assets=2, kappa=[1.0] * 3, lamb=0.7)
+        pool_from_contract(MomentumPool, config, n_assets=2, kappa=[1.0] * 3, lamb=0.7)
     with pytest.raises(ValueError, match="channel parameters"):
-        protocol.pool_from_contract(
-            MomentumPool, config, n_assets=2, kappa=1.0, lamb=0.7, width=1.0
-        )
+        pool_from_contract(MomentumPool, config, n_assets=2, kappa=1.0, lamb=0.7, width=1.0)
     with pytest.raises(ValueError, match="needs"):
-        protocol.pool_from_contract(
-            MeanReversionChannelPool, config, n_assets=2, kappa=1.0, lamb=0.7
-        )
+        pool_from_contract(MeanReversionChannelPool, config, n_assets=2, kappa=1.0, lamb=0.7)
     with pytest.raises(ValueError, match="use_pre_exp_scaling"):
-        protocol.pool_from_contract(
+        pool_from_contract(
             MeanReversionChannelPool,
             SimulationConfig(use_pre_exp_scaling=False),
             n_assets=2,
@@ -492,7 +540,7 @@ def test_pool_from_contract_errors_name_the_parameter():
         )
     with pytest.raises(ValueError, match="use_alt_lamb"):
         pool = MomentumPool.from_memory_days(n_assets=2)
-        protocol.contract_parameters(pool, SimulationConfig(use_alt_lamb=True))
+        contract_parameters(pool, SimulationConfig(use_alt_lamb=True))
 
 
 def test_channel_inverse_scaling_is_validated_and_frozen():

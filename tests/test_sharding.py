@@ -10,11 +10,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 SCRIPT = textwrap.dedent(
     r"""
     import equinox as eqx
     import jax
     import numpy as np
+import pytest
     from jax.sharding import Mesh
 
     jax.config.update("jax_enable_x64", True)
@@ -62,6 +65,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 def test_sharded_population_training_equals_unsharded():
     environment = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
     result = subprocess.run(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import bouts
 
 from quantamm_eqx import MomentumPool, SimulationConfig, WeightSchedule, simulate
-from quantamm_eqx._simulation.reserves import fee_reserves, no_fee_reserves
+from quantamm_eqx.simulation._reserves import fee_reserves, no_fee_reserves
 
 CONFIG = SimulationConfig(chunk_period=60, weight_interpolation_period=60, max_memory_days=30.0)
 
@@ -93,6 +93,7 @@ def fee_paths(draw):
     return weights, 10.0 * np.exp(log_prices), config
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 @given(fee_paths())
 def test_fee_path_keeps_reserves_positive_and_never_lowers_the_invariant(path):
     weights, prices, config = path
@@ -105,6 +106,7 @@ def test_fee_path_keeps_reserves_positive_and_never_lowers_the_invariant(path):
     assert np.all(steps >= -1e-12)
 
 
+@pytest.mark.slow  # run by `nox -s slow`: over 15 s on 2 cores
 @given(
     st.floats(0.0005, 0.01),
     st.floats(-0.99, 0.99),
@@ -141,7 +143,7 @@ def test_arbitrage_names_are_the_configurable_ones():
     from typing import get_args
 
     from quantamm_eqx._config import Arbitrage
-    from quantamm_eqx._simulation.reserves import ARBITRAGE
+    from quantamm_eqx.simulation._reserves import ARBITRAGE
 
     assert set(ARBITRAGE) == set(get_args(Arbitrage))
 
@@ -273,13 +275,13 @@ def test_eager_calls_compile_once_for_new_parameters(monkeypatch):
     from quantamm_eqx import minute_weights
 
     traces = []
-    rule = MomentumPool._rule_outputs
+    rule = MomentumPool.rule_outputs
 
     def counted(self, *args, **kwargs):
         traces.append(1)  # runs only while tracing
         return rule(self, *args, **kwargs)
 
-    monkeypatch.setattr(MomentumPool, "_rule_outputs", counted)
+    monkeypatch.setattr(MomentumPool, "rule_outputs", counted)
     prices = np.exp(np.cumsum(np.full((1000, 3), [1e-4, 0.0, -1e-4]), axis=0))
     for memory_days in (1.0, 2.0, 3.0):
         pool = MomentumPool.from_memory_days(3, memory_days=memory_days, chunk_period=60)

@@ -47,14 +47,14 @@ SCRIPT = textwrap.dedent(
            ewma_gradients, prices, 0.5, mode="chain")
     expect(r"`mode` must be one of", gradient_step, gradient_init(jnp.ones(3)), jnp.ones(3), 0.5,
            mode="chain")
-    from quantamm_eqx.protocol import clamp_weights_fixed
+    from quantamm_eqx.weights import clamp_weights_fixed
     expect(r"`weights` must be 18-decimal fixed-point integers", clamp_weights_fixed,
            [0.5, 0.5], 10**17)
     from quantamm_eqx import Ensemble, MomentumPool, SimulationConfig, minute_weights
     member = MomentumPool.from_memory_days(n_assets=3)
     expect(r"`members` must be a non-empty sequence of single-rule pools", Ensemble,
            [Ensemble([member])])
-    from quantamm_eqx.protocol import contract_parameters
+    from quantamm_eqx.compat import contract_parameters
     expect(r"`pool` must be a single-rule pool", contract_parameters, Ensemble([member]),
            SimulationConfig())
     pool = MomentumPool.from_memory_days(n_assets=3, chunk_period=60)

@@ -1,0 +1,41 @@
+"""A run's precision and `SimulationConfig`, from the pool-mechanics options."""
+
+import argparse
+
+import numpy as np
+
+
+def run_dtype(args: argparse.Namespace) -> type[np.floating]:
+    """The run's float type: float64 unless --float32."""
+    return np.float32 if args.float32 else np.float64
+
+
+def simulation_config(args: argparse.Namespace, dtype):
+    """The `SimulationConfig` of the options, checked against the run's precision."""
+    from .. import SimulationConfig
+
+    largest = float(np.finfo(dtype).max)
+    if args.initial_value >= largest / 1e6:  # room for the pool's value to grow
+        raise ValueError(
+            f"--initial-value {args.initial_value:g} is too large for {np.dtype(dtype).name} "
+            f"(largest number {largest:.3g}); use a smaller value or drop --float32."
+        )
+    if args.arbitrage != "exact" and args.fees == 0:
+        raise ValueError(
+            f"--arbitrage {args.arbitrage} decides trades that pay a swap fee, and --fees is 0; "
+            "set --fees or drop --arbitrage."
+        )
+    return SimulationConfig(
+        chunk_period=args.chunk_period,
+        weight_interpolation_period=args.interpolation_period or args.chunk_period,
+        maximum_change=args.maximum_change,
+        minimum_weight=args.minimum_weight,
+        max_memory_days=args.max_memory_days,
+        initial_pool_value=args.initial_value,
+        fees=args.fees,
+        gas_cost=args.gas_cost,
+        arb_fees=args.arb_fees,
+        arbitrage=args.arbitrage,
+        mode=args.mode,
+        use_raw_price=args.raw_price,
+    )

@@ -1,0 +1,113 @@
+"""What a command prints and writes: the summary table, results.npz/results.json with the
+run's metadata, and the plots."""
+
+import argparse
+import dataclasses
+import datetime
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from ._types import MINUTES_PER_DAY
+
+
+def say(*parts: object) -> None:
+    """`print` to standard output; if its reader has gone (`| head`), the run goes on silently.
+
+    The results and plots are still written: the rest of the output goes to `os.devnull`.
+    """
+    try:
+        print(*parts, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def write_outputs(
+    args, result, prices, start_index: int, metadata: dict, title: str, label: str = "pool"
+) -> None:
+    """Print the summary table; write the results file and the plots to `args.output`."""
+    from ..reports import format_summary, plot_values, plot_weights, record_run, save_run
+
+    if not np.all(np.isfinite(np.asarray(result.values))):
+        raise ValueError(
+            "The simulated pool values are not all finite, so nothing was written: check the "
+            "prices and the pool's parameters, and try float64 if --float32 was given."
+        )
+    record = record_run(
+        result,
+        start=prices.start + start_index * np.timedelta64(1, "m"),
+        assets=prices.assets,
+        every=args.record_every,
+        metadata=metadata,
+    )
+    extra_rows = record.metadata.pop("extra_rows", {})
+    summary = record.metadata["summary"]
+    summary |= extra_rows  # saved too
+    rows = extra_rows | {label: summary["pool"], "HODL": summary["hodl"]}
+    rows["equal-weight rebalanced"] = summary["equal-weight rebalanced"]
+    say(format_summary(rows))
+    args.output.mkdir(parents=True, exist_ok=True)
+    save_run(args.output / "results.npz", record)
+    written = ["results.npz", "results.json"]
+    if not args.no_plots:
+        plot_weights(record, args.output / "weights.png", title=f"{title}: weights")
+        plot_values(record, args.output / "values.png", title=f"{title}: value")
+        written += ["weights.png", "values.png"]
+    say(f"\nWrote {', '.join(written)} to {args.output}/")
+
+
+def run_metadata(args: argparse.Namespace, prices, config, dtype) -> dict[str, Any]:
+    """The metadata of every run: command, time, version, precision, data and configuration."""
+    from .. import __version__
+
+    return {
+        "command": args.command,
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "quantamm_eqx": __version__,
+        "precision": np.dtype(dtype).name,
+        "data": {
+            "source": " ".join(args.data),
+            "format": "stocks" if args.data == ["stocks"] else args.format,
+            "start": str(prices.start),
+            "end": str(prices.end),
+        },
+        "config": {field.name: getattr(config, field.name) for field in dataclasses.fields(config)},
+    }
+
+
+def bout_metadata(prices, start_index: int, length: int) -> dict[str, Any]:
+    """The bout's simulated minutes as times (`end` exclusive) and as `simulate`'s arguments."""
+    minute = np.timedelta64(1, "m")
+    return {
+        "start": str(prices.start + start_index * minute),
+        "end": str(prices.start + (start_index + length - 1) * minute),
+        "start_index": start_index,
+        "bout_length": length,
+    }
+
+
+def describe_pool(pool, config) -> dict[str, Any]:
+    """The pool's registered name, memory in days and stored array fields."""
+    import jax
+
+    from ..pools import pool_name
+
+    fields = {
+        field.name: np.asarray(getattr(pool, field.name)).tolist()
+        for field in dataclasses.fields(pool)
+        if isinstance(getattr(pool, field.name), jax.Array | np.ndarray)
+    }
+    return {
+        "pool": pool_name(pool),
+        "memory_days": np.asarray(pool.memory_days(config)).tolist(),
+        "parameters": fields,
+    }
+
+
+def span(prices, start_index: int, length: int) -> str:
+    """The minutes `[start_index, start_index + length)` as dates and days."""
+    first = prices.start + start_index * np.timedelta64(1, "m")
+    last = first + (length - 1) * np.timedelta64(1, "m")
+    return f"{first} to {last} ({length / MINUTES_PER_DAY:,.1f} days)"

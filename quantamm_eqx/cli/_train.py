@@ -1,0 +1,117 @@
+"""`quantamm-eqx train`: train a pool, then compare it with the untrained pool on held-out
+data."""
+
+import argparse
+
+import numpy as np
+
+from ._config import run_dtype, simulation_config
+from ._data import load_prices
+from ._outputs import bout_metadata, describe_pool, run_metadata, say, span, write_outputs
+from ._pool_files import build_pool
+from ._types import MINUTES_PER_DAY
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run the `train` command; returns the exit status."""
+    import jax
+
+    from .. import fit, hodl_values, save_pool, simulate
+    from ..metrics import OBJECTIVES, objective_function
+    from ..reports import summarise
+    from ..training import default_optimizer, split_index
+
+    try:
+        objective_function(args.objective)
+    except ValueError:
+        raise ValueError(
+            f"--objective must be one of {sorted(OBJECTIVES)}; got {args.objective}."
+        ) from None
+    dtype = run_dtype(args)
+    prices = load_prices(args)
+    if args.start is not None or args.end is not None:
+        prices = prices.between(args.start, args.end)
+    config = simulation_config(args, dtype)
+    pool = build_pool(args, prices.assets, dtype)
+    n_minutes = len(prices)
+    n_train = split_index(n_minutes, args.val_fraction)
+    if args.val_fraction == 0:
+        raise ValueError("--val-fraction must be positive: `train` reports held-out results.")
+    say(
+        f"Training a {args.pool} pool on {', '.join(prices.assets)} "
+        f"({np.dtype(dtype).name}, fees={config.fees}): {args.steps} steps of "
+        f"{args.batch_size} x {args.bout_days}-day bouts from {span(prices, 0, n_train)}; "
+        f"held out: {span(prices, n_train, n_minutes - n_train - 1)}."
+    )
+    args.output.mkdir(parents=True, exist_ok=True)
+    checkpoint = args.output / "pool.eqx"
+    try:
+        trained = fit(
+            pool,
+            prices.prices.astype(dtype),
+            config,
+            bout_length=args.bout_days * MINUTES_PER_DAY,
+            steps=args.steps,
+            key=jax.random.key(args.seed),
+            objective=args.objective,
+            optimizer=default_optimizer(args.learning_rate),
+            batch_size=args.batch_size,
+            val_fraction=args.val_fraction,
+            burn_in=args.burn_in_days * MINUTES_PER_DAY,
+            progress=not args.no_progress,
+        )
+    except ValueError as error:  # name the command's options, not `fit`'s arguments
+        raise ValueError(
+            f"{error} (On the command line, `bout_length` is --bout-days and `burn_in` is "
+            "--burn-in-days, in minutes (days x 1440); `val_fraction` is --val-fraction.)"
+        ) from error
+    metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
+    save_pool(checkpoint, trained.pool, metadata=metadata)
+
+    def held_out(candidate):
+        return simulate(
+            candidate,
+            prices.prices.astype(dtype),
+            config,
+            start_index=n_train,
+            bout_length=n_minutes - n_train,
+        )
+
+    initial = held_out(pool)
+    initial_values = np.asarray(initial.values, dtype=np.float64)
+    hodl = np.asarray(hodl_values(initial), dtype=np.float64)
+    result = held_out(trained.pool)
+    skipped = int(np.asarray(trained.skipped).sum())
+    if trained.best_step >= 0:
+        best = f"Best step {trained.best_step} of {args.steps}"
+    else:
+        best = f"None of the {args.steps} steps improved on the starting pool"
+    say(
+        f"\n{best}"
+        f"{f'; {skipped} step(s) skipped for non-finite gradients' if skipped else ''}. "
+        f"Held-out results ({span(prices, n_train, n_minutes - n_train - 1)}):\n"
+    )
+    metadata = run_metadata(args, prices, config, dtype)
+    metadata |= {
+        "bout": bout_metadata(prices, n_train, n_minutes - n_train),
+        "pool": describe_pool(trained.pool, config),
+        "initial_pool": describe_pool(pool, config),
+        "training": {
+            "steps": args.steps,
+            "bout_days": args.bout_days,
+            "batch_size": args.batch_size,
+            "burn_in_days": args.burn_in_days,
+            "val_fraction": args.val_fraction,
+            "objective": args.objective,
+            "learning_rate": args.learning_rate,
+            "seed": args.seed,
+            "best_step": trained.best_step,
+            "skipped_steps": skipped,
+        },
+        "extra_rows": {"untrained pool": summarise(initial_values, hodl)},
+    }
+    write_outputs(
+        args, result, prices, n_train, metadata, f"trained {args.pool}", label="trained pool"
+    )
+    say(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
+    return 0

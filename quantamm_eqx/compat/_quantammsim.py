@@ -1,0 +1,165 @@
+"""Bring pools over from the reference simulator `quantammsim`."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._config import SimulationConfig
+from ..pools import POOLS
+from ..pools._channel import CHANNEL_INVERSE_SCALING
+from ..pools._gradient_pool import AbstractGradientPool
+from ..pools._params import parameter_specs
+
+#: `SimulationConfig` field <- reference `run_fingerprint` key.
+SETTINGS_KEYS: dict[str, str] = {
+    "chunk_period": "chunk_period",
+    "weight_interpolation_period": "weight_interpolation_period",
+    "maximum_change": "maximum_change",
+    "minimum_weight": "minimum_weight",
+    "max_memory_days": "max_memory_days",
+    "interpolation": "weight_interpolation_method",
+    "use_alt_lamb": "use_alt_lamb",
+    "use_pre_exp_scaling": "use_pre_exp_scaling",
+    "initial_pool_value": "initial_pool_value",
+    "fees": "fees",
+    "gas_cost": "gas_cost",
+    "arb_fees": "arb_fees",
+    "ste_min_max_weight": "ste_min_max_weight",
+    "ste_max_change": "ste_max_change",
+}
+
+
+def config_from_settings(settings: Mapping[str, Any]) -> SimulationConfig:
+    """A [`SimulationConfig`][quantamm_eqx.SimulationConfig] from reference settings.
+
+    Keys are those of the reference's `run_fingerprint` (and of the golden vectors'
+    `settings`); unknown keys are ignored and missing ones take the reference's defaults,
+    which are `SimulationConfig`'s defaults.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.compat import config_from_settings
+    >>> config = config_from_settings({"chunk_period": 60, "weight_interpolation_period": 60,
+    ...                                "weight_interpolation_method": "approx_optimal",
+    ...                                "tokens": ["BTC", "ETH"]})
+    >>> config.chunk_period, config.interpolation, config.maximum_change
+    (60, 'approx_optimal', 0.0003)
+    ```
+    """
+    given = {
+        field: settings[key]
+        for field, key in SETTINGS_KEYS.items()
+        if key in settings and settings[key] is not None
+    }
+    return SimulationConfig(**given)
+
+
+def _parameter_arrays(
+    pool_class: type[AbstractGradientPool], params: Mapping[str, Any], config: SimulationConfig
+) -> dict[str, np.ndarray]:
+    arrays = {}
+    for name in parameter_specs(pool_class):
+        if name in params:
+            try:
+                value = np.asarray(params[name], dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"params[{name!r}] must be numbers, one per asset (or per parameter set and "
+                    f"asset); got {params[name]!r} ({error})."
+                ) from error
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"params[{name!r}] must be finite; got {value.tolist()!r}.")
+            arrays[name] = value
+        elif name in ("logit_delta_lamb", "inverse_scaling") or (
+            name == "sp_pre_exp_scaling" and not config.use_pre_exp_scaling
+        ):
+            arrays[name] = None  # unused by this configuration: filled below
+        else:
+            raise ValueError(
+                f"params is missing {name!r}, which a {pool_class.__name__} needs; it has "
+                f"{sorted(params)!r}."
+            )
+    shapes = {name: value.shape for name, value in arrays.items() if value is not None}
+    if len({len(shape) for shape in shapes.values()}) > 1 or any(
+        len(shape) not in (1, 2) for shape in shapes.values()
+    ):
+        raise ValueError(
+            "params must all be per-asset vectors (n_assets,) or all stacked parameter sets "
+            f"(n_parameter_sets, n_assets); got shapes {shapes!r}."
+        )
+    if len({shape[0] for shape in shapes.values() if len(shape) == 2}) > 1:
+        raise ValueError(
+            "stacked params must hold the same number of parameter sets (their first "
+            f"dimension); got shapes {shapes!r}."
+        )
+    reference = arrays["logit_lamb"]
+    for name, value in arrays.items():
+        if value is None:
+            arrays[name] = np.zeros_like(reference)
+    if "inverse_scaling" in arrays and "inverse_scaling" not in params:
+        # The reference fixes the channel's divisor: one shared value per parameter set.
+        arrays["inverse_scaling"] = np.full_like(reference[..., :1], CHANNEL_INVERSE_SCALING)
+    return arrays
+
+
+def from_quantammsim(
+    rule: str, params: Mapping[str, Any], settings: Mapping[str, Any]
+) -> tuple[AbstractGradientPool, SimulationConfig]:
+    """A pool and configuration equivalent to a `quantammsim` pool.
+
+    **Arguments:**
+
+    - `rule`: `"momentum"`, `"anti_momentum"` or `"mean_reversion_channel"`.
+    - `params`: the reference's parameter dict (stored space), name to array: `log_k` or
+      `sp_k`, `logit_lamb`, `logit_delta_lamb`, `initial_weights_logits` and, for the
+      channel, `sp_width`, `sp_amplitude`, `sp_exponents`, `sp_pre_exp_scaling`. Arrays of
+      shape `(n_assets,)` give one pool; shape `(n_parameter_sets, n_assets)` gives a
+      stacked pool (a batch for `eqx.filter_vmap`). Other keys (e.g. `subsidary_params`)
+      are ignored; `logit_delta_lamb` defaults to 0.
+    - `settings`: the reference's `run_fingerprint` (or a golden vector's `settings`);
+      see [`config_from_settings`][quantamm_eqx.compat.config_from_settings].
+
+    **Returns:**
+
+    `(pool, config)`.
+
+    **Raises:**
+
+    `ValueError` for an unknown rule, a missing or non-finite parameter, parameter lengths
+    that disagree, or `settings` whose `n_assets` or `rule` contradict the parameters.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.compat import from_quantammsim
+    >>> params = {"log_k": [4.0, 4.0], "logit_lamb": [3.0, 3.0],
+    ...           "logit_delta_lamb": [0.0, 0.0], "initial_weights_logits": [1.0, 1.0]}
+    >>> pool, config = from_quantammsim("momentum", params, {"chunk_period": 60,
+    ...                                 "weight_interpolation_period": 60})
+    >>> type(pool).__name__, pool.n_assets, config.chunk_period
+    ('MomentumPool', 2, 60)
+    ```
+    """
+    if rule not in POOLS:
+        raise ValueError(f"`rule` must be one of {sorted(POOLS)}; got {rule!r}.")
+    if settings.get("rule", rule) != rule:
+        raise ValueError(f"settings['rule'] is {settings['rule']!r} but `rule` is {rule!r}.")
+    pool_class = POOLS[rule]
+    config = config_from_settings(settings)
+    arrays = _parameter_arrays(pool_class, params, config)
+    fields = {name: jnp.asarray(value) for name, value in arrays.items()}
+    if fields["logit_lamb"].ndim == 1:
+        pool = pool_class(**fields)
+    else:
+        pool = jax.vmap(lambda fields: pool_class(**fields))(fields)
+    n_assets = settings.get("n_assets")
+    if n_assets is not None and n_assets != pool.n_assets:
+        raise ValueError(
+            f"settings['n_assets'] is {n_assets!r} but the parameters describe "
+            f"{pool.n_assets} assets (the length of `initial_weights_logits`)."
+        )
+    return pool, config

@@ -1,0 +1,19 @@
+"""Objectives of a simulated bout: pure functions of a `Simulation` or its values.
+
+All are oriented so that higher is better (drawdowns, VaR and the Ulcer index are <= 0).
+"""
+
+from ._objectives import OBJECTIVES as OBJECTIVES
+from ._objectives import objective_function as objective_function
+from ._returns import annualised_returns as annualised_returns
+from ._returns import daily_log_sharpe as daily_log_sharpe
+from ._returns import daily_sharpe as daily_sharpe
+from ._returns import returns as returns
+from ._returns import returns_over_hodl as returns_over_hodl
+from ._returns import returns_over_uniform_hodl as returns_over_uniform_hodl
+from ._returns import sharpe as sharpe
+from ._risk import calmar as calmar
+from ._risk import max_drawdown as max_drawdown
+from ._risk import sterling as sterling
+from ._risk import ulcer as ulcer
+from ._risk import value_at_risk as value_at_risk

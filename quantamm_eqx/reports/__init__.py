@@ -1,0 +1,20 @@
+"""Reports of a simulation: a summary table, a results file and plots.
+
+A [`RunRecord`][quantamm_eqx.reports.RunRecord] holds what a run produced (time stamps,
+prices, weights, reserves, the pool's value and two benchmark values) and its metadata;
+[`save_run`][quantamm_eqx.reports.save_run] writes it as an `.npz` file of arrays plus a
+`.json` file of metadata, [`load_run`][quantamm_eqx.reports.load_run] reads it back, and
+[`plot_weights`][quantamm_eqx.reports.plot_weights] and
+[`plot_values`][quantamm_eqx.reports.plot_values] draw it (PNG, with `matplotlib`, from the
+`plot` extra). Files are written atomically: complete or absent, even after Ctrl-C.
+"""
+
+from ._plots import plot_values as plot_values
+from ._plots import plot_weights as plot_weights
+from ._runs import RunRecord as RunRecord
+from ._runs import load_run as load_run
+from ._runs import record_run as record_run
+from ._runs import save_run as save_run
+from ._summary import SUMMARY_COLUMNS as SUMMARY_COLUMNS
+from ._summary import format_summary as format_summary
+from ._summary import summarise as summarise

@@ -1,0 +1,282 @@
+"""`fit`: train a pool (or a population of pools) on random bouts with optax."""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.sharding import Mesh
+from jaxtyping import Array, PRNGKeyArray, PyTree
+
+from .._config import SimulationConfig
+from .._custom_types import PricesLike
+from .._validation import checked_int, checked_prices
+from ..estimators._method import Method, checked_method
+from ..metrics import objective_function
+from ..pools import AbstractTFMMPool, trainable_filter
+from ..simulation import Simulation
+from ..weights._schedule import checked_bout_length
+from ._hosts import member, progress_bar, shard, shard_members, to_host
+from ._result import Best, FitResult
+from ._serialise import save_pool
+from ._sidecar import sidecar_path
+from ._split import checked_val_fraction, default_optimizer, split_index
+from ._step import StepRecord, build_chunk, build_step
+
+
+def fit(
+    pool: AbstractTFMMPool,
+    prices: PricesLike,
+    config: SimulationConfig,
+    *,
+    bout_length: int,
+    steps: int,
+    key: PRNGKeyArray,
+    objective: str | Callable[[Simulation], Array] = "daily_log_sharpe",
+    optimizer: optax.GradientTransformation | None = None,
+    batch_size: int = 8,
+    val_fraction: float = 0.0,
+    burn_in: int | None = None,
+    steps_per_chunk: int = 10,
+    progress: bool = True,
+    method: Method = "scan",
+    checkpoint: str | os.PathLike | None = None,
+    mesh: Mesh | None = None,
+) -> FitResult:
+    """Train a pool's parameters by gradient ascent on an objective over random bouts.
+
+    The prices are split in time at
+    [`split_index(len(prices), val_fraction)`][quantamm_eqx.training.split_index]: the
+    first `1 - val_fraction` are the training span, the rest the validation span. Each step
+    samples `batch_size` bout windows of `bout_length` minutes inside the training span
+    (starting after `burn_in`, so the pool's estimator has history), simulates them
+    (`vmap`), and follows the gradient of the mean objective. Steps whose gradient is not
+    finite are skipped (and reported in `skipped`). The initial weights' logits are frozen
+    ([`trainable_filter`][quantamm_eqx.trainable_filter]).
+
+    A stacked pool (every field with a leading population axis) trains each member
+    independently on the same windows, and the best member is returned. Steps run in
+    `lax.scan` chunks of `steps_per_chunk` inside one compiled function.
+
+    **Arguments:**
+
+    - `pool`: the starting pool, or a stacked population.
+    - `prices`: minute prices `(time, n_assets)`.
+    - `config`: the simulation configuration.
+    - `bout_length`: minutes per training bout.
+    - `steps`: optimisation steps.
+    - `key`: a JAX PRNG key (fixes the windows; the same key gives the same result).
+    - `objective`: a name in `OBJECTIVES` or a function of a `Simulation`; maximised.
+    - `optimizer`: an optax transformation; default
+      [`default_optimizer()`][quantamm_eqx.training.default_optimizer], Adam (learning rate
+      0.05) after clipping the gradient's global norm to 10. Schedules and clipping compose
+      via optax.
+    - `batch_size`: windows per step.
+    - `val_fraction`: the fraction of the prices (at the end) held out for validation,
+      in [0, 1); the validation objective is one bout over the whole validation span.
+    - `burn_in`: the first minute a training window may start at; default `chunk_period`.
+    - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates).
+    - `progress`: show a progress bar.
+    - `method`: the estimator's evaluation in every simulated bout, `"scan"` (the default)
+      or `"associative"` (see [`simulate`][quantamm_eqx.simulate]).
+    - `checkpoint`: a path where the pool is saved with [`save_pool`][quantamm_eqx.save_pool]
+      (with its JSON sidecar) after every chunk: the best one so far with validation, else
+      the current one (what `FitResult.pool` will be); on several hosts, only the first
+      (`jax.process_index() == 0`) writes it.
+    - `mesh`: a `jax.sharding.Mesh` to shard a population over: its members are split
+      across the mesh's devices (all its axes together; the population size must be a
+      multiple of the device count), the prices are replicated, and each device trains
+      its members. The results equal those without a mesh up to rounding (each device's
+      program is compiled for its share). For several hosts, call
+      `jax.distributed.initialize()` first and build the mesh over `jax.devices()`.
+
+    **Returns:**
+
+    The [`FitResult`][quantamm_eqx.FitResult].
+
+    **Raises:**
+
+    `ValueError` for an unknown objective, `val_fraction` outside [0, 1), `bout_length`,
+    `steps`, `steps_per_chunk`, `batch_size` or `burn_in` that are not integers in range, a
+    `key` that is not one random key, a `checkpoint` in a folder that does not exist (or
+    ending in `.json`), a `bout_length` that does not fit in the training span after the
+    burn-in, or a `mesh` given for a single pool or a population that does not divide over
+    its devices.
+
+    **Example:**
+
+    ```python
+    >>> import jax, numpy as np
+    >>> from quantamm_eqx import MomentumPool, SimulationConfig, fit
+    >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, chunk_period=60)
+    >>> rng = np.random.default_rng(0)
+    >>> prices = np.exp(np.cumsum(rng.normal(0, 1e-3, (5 * 1440, 2)), axis=0))
+    >>> result = fit(pool, prices, config, bout_length=3 * 1440, steps=2,
+    ...              key=jax.random.key(0), batch_size=2, progress=False)
+    >>> result.train_objective.shape, result.best_step  # no validation: the final pool
+    ((2,), 1)
+    ```
+    """
+    objective_fn = objective_function(objective)
+    val_fraction = checked_val_fraction(val_fraction)
+    bout_length = checked_bout_length(bout_length)
+    steps = checked_int(steps, "steps", 1)
+    steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
+    batch_size = checked_int(batch_size, "batch_size", 1)
+    burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
+    _check_key(key)
+    if checkpoint is not None:
+        sidecar_path(checkpoint)  # refuses a path ending in .json
+        if not Path(checkpoint).parent.is_dir():
+            raise ValueError(
+                f"`checkpoint`: the folder {os.fspath(Path(checkpoint).parent)!r} does not "
+                "exist; create it first."
+            )
+    prices = checked_prices(prices, pool=pool)
+    population = pool.population_size is not None
+    method = checked_method(method)
+    if mesh is not None:
+        pool, prices = shard(pool, prices, mesh, population)
+    n_minutes = prices.shape[0]
+    n_train = split_index(n_minutes, val_fraction)
+    first_start = config.chunk_period if burn_in is None else max(burn_in, config.chunk_period)
+    last_start = n_train - bout_length
+    if last_start < first_start:
+        raise ValueError(
+            f"`bout_length`={bout_length} does not fit in the training span: minutes "
+            f"[{first_start}, {n_train}) leave {max(n_train - first_start, 0)} minutes after the "
+            "burn-in. Shorten the bout, lower `val_fraction` or `burn_in`, or add data."
+        )
+    validate = val_fraction > 0
+    if validate and n_minutes - n_train < 2:
+        raise ValueError("The validation span is shorter than 2 minutes: raise `val_fraction`.")
+
+    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    training = build_step(
+        prices,
+        config,
+        objective=objective_fn,
+        optimizer=default_optimizer() if optimizer is None else optimizer,
+        bout_length=bout_length,
+        n_train=n_train,
+        validate=validate,
+        population=population,
+        method=method,
+    )
+    opt_state = shard_members(training.init(params), mesh)
+    try:
+        initial_validation = training.validation(params, frozen) if validate else None
+    except ValueError as error:  # the objective refuses the validation span
+        raise ValueError(
+            f"The validation span ({n_minutes - n_train} minutes) does not suit the objective: "
+            f"{error} Raise `val_fraction`, or add data."
+        ) from error
+    run_chunk = build_chunk(
+        training,
+        frozen,
+        batch_size=batch_size,
+        first_start=first_start,
+        last_start=last_start,
+        steps_per_chunk=steps_per_chunk,
+    )
+
+    best = _starting_best(pool, initial_validation, population)
+    writes = checkpoint is not None and jax.process_index() == 0
+    if validate and writes:
+        save_pool(checkpoint, member(best.pool, best.member, population))  # the best so far
+    histories = []
+    bar = progress_bar(steps, progress)
+    done, take, path = 0, steps_per_chunk, params
+    while done < steps:
+        key, chunk_key = jax.random.split(key)
+        params, opt_state, path, records = run_chunk(params, opt_state, chunk_key)
+        take = min(steps_per_chunk, steps - done)
+        record = StepRecord(*(to_host(values)[:take] for values in records))
+        histories.append(record)
+        if not validate:  # the result is the final pool: checkpoint the current one
+            if writes:
+                current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
+                last = np.atleast_1d(record.train_objective[-1])
+                index = int(np.argmax(last)) if population else 0
+                save_pool(checkpoint, member(eqx.combine(current, frozen), index, population))
+        else:
+            improved = _improved(best, record.val_objective, path, frozen, done, population)
+            if improved is not None:
+                best = improved
+                if writes:
+                    save_pool(checkpoint, member(best.pool, best.member, population))
+        done += take
+        bar.update(take)
+        bar.set_postfix(best=f"{best.score:.4g}")
+    bar.close()
+    if take < steps_per_chunk:  # the last chunk ran past `steps`: its extra steps are dropped
+        params = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
+    train_objective, val_objective, skipped = (np.concatenate(parts) for parts in zip(*histories))
+    final_pool = eqx.combine(params, frozen)
+    if not validate:
+        # Without validation the training objective is noisy per step: keep the final pool.
+        final_scores = np.atleast_1d(train_objective[-1])
+        index = int(np.argmax(final_scores)) if population else 0
+        best = Best(steps - 1, index, float(final_scores[index]), final_pool)
+    return FitResult(
+        pool=member(best.pool, best.member, population),
+        final_pool=final_pool,
+        train_objective=jnp.asarray(train_objective),
+        val_objective=jnp.asarray(val_objective) if validate else None,
+        skipped=jnp.asarray(skipped),
+        best_step=best.step,
+        best_member=best.member,
+    )
+
+
+def _starting_best(
+    pool: AbstractTFMMPool, initial_validation: Array | None, population: bool
+) -> Best:
+    """The starting pool as the best so far, scored by its validation objective if any."""
+    if initial_validation is None:
+        return Best(step=-1, member=0, score=-np.inf, pool=pool)
+    scores = to_host(initial_validation)
+    index = int(np.argmax(scores)) if population else 0
+    return Best(step=-1, member=index, score=float(np.max(scores)), pool=pool)
+
+
+def _improved(
+    best: Best,
+    val_objective: np.ndarray,
+    path: PyTree,
+    frozen: PyTree,
+    done: int,
+    population: bool,
+) -> Best | None:
+    """The best step of a chunk (whose first step is `done`) if it beats `best`, else None.
+
+    Non-finite validation objectives never win.
+    """
+    flat = np.where(np.isfinite(val_objective), val_objective, -np.inf)
+    if not flat.max() > best.score:
+        return None
+    step_in_chunk, index = (
+        np.unravel_index(np.argmax(flat), flat.shape) if population else (int(np.argmax(flat)), 0)
+    )
+    chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
+    return Best(
+        step=done + int(step_in_chunk),
+        member=int(index),
+        score=float(flat.max()),
+        pool=eqx.combine(chosen, frozen),
+    )
+
+
+def _check_key(key: object) -> None:
+    """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`)."""
+    if isinstance(key, jax.Array):
+        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
+            return
+        if key.dtype == jnp.uint32 and key.shape == (2,):
+            return
+    raise ValueError(f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}.")

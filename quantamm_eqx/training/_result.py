@@ -1,0 +1,69 @@
+"""What [`fit`][quantamm_eqx.fit] returns, and the best pool it tracks while it runs."""
+
+from typing import NamedTuple
+
+import equinox as eqx
+from jaxtyping import Array, Bool, Float
+
+from ..pools import AbstractTFMMPool
+
+
+class FitResult(eqx.Module):
+    """The result of [`fit`][quantamm_eqx.fit].
+
+    **Fields:**
+
+    - `pool`: the best pool: the population member and step with the best validation
+      objective, or (without validation) the final pool's best member by training objective;
+    - `final_pool`: the pool (or stacked population) after the last step;
+    - `train_objective`: the mini-batch training objective before each step,
+      `(steps,)` or `(steps, population)`;
+    - `val_objective`: the validation objective after each step (same shape), or `None`;
+    - `skipped`: whether each step was skipped because its gradient was not finite;
+    - `best_step`, `best_member`: where `pool` comes from (-1 for the starting pool).
+
+    **Example:**
+
+    ```python
+    >>> import dataclasses
+    >>> from quantamm_eqx import FitResult
+    >>> [field.name for field in dataclasses.fields(FitResult)][:3]
+    ['pool', 'final_pool', 'train_objective']
+    ```
+    """
+
+    pool: AbstractTFMMPool
+    final_pool: AbstractTFMMPool
+    train_objective: Float[Array, "..."]
+    val_objective: Float[Array, "..."] | None
+    skipped: Bool[Array, "..."]
+    best_step: int = eqx.field(static=True)
+    best_member: int = eqx.field(static=True)
+
+
+class Best(NamedTuple):
+    """The best pool found so far by [`fit`][quantamm_eqx.fit], and where it comes from.
+
+    - `step`: the step after which it was found (-1 for the starting pool);
+    - `member`: its index in a population (0 for a single pool);
+    - `score`: its objective (validation, or training for the final pool without
+      validation); `-inf` while nothing has been scored;
+    - `pool`: the pool, or the whole stacked population at that step (the member is
+      picked from it at the end).
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx import MomentumPool
+    >>> from quantamm_eqx.training._result import Best
+    >>> start = Best(step=-1, member=0, score=float("-inf"),
+    ...              pool=MomentumPool.from_memory_days(n_assets=2))
+    >>> start._replace(step=3, score=1.5).step
+    3
+    ```
+    """
+
+    step: int
+    member: int
+    score: float
+    pool: AbstractTFMMPool

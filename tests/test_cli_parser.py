@@ -1,0 +1,51 @@
+"""The `quantamm-eqx` parser: its pool names are the registry's, and parsing imports no JAX."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quantamm_eqx.cli import build_parser
+from quantamm_eqx.cli._options import POOL_NAMES
+from quantamm_eqx.pools import POOLS
+
+PACKAGE = Path(__file__).parents[1] / "quantamm_eqx"
+
+
+def test_pool_choices_are_the_registry():
+    assert POOL_NAMES == tuple(POOLS)
+
+
+@pytest.mark.parametrize("name", list(POOLS))
+def test_every_registered_pool_parses(name):
+    assert build_parser().parse_args(["simulate", "--pool", name]).pool == name
+
+
+def test_parsing_imports_no_jax():
+    """The command line's own modules import JAX (and the library) only once a command runs.
+
+    The package `quantamm_eqx` is stubbed so that its `__init__` (which imports JAX) does not
+    run: what is left is what the command line imports to parse its arguments.
+    """
+    script = f"""
+import sys, types
+package = types.ModuleType("quantamm_eqx")
+package.__path__ = [{str(PACKAGE)!r}]
+sys.modules["quantamm_eqx"] = package
+from quantamm_eqx.cli import build_parser, main
+build_parser().parse_args(["train", "--steps", "3", "--pool", "anti_momentum"])
+try:
+    main(["simulate", "--help"])
+except SystemExit as exit:
+    assert exit.code == 0
+heavy = sorted(name for name in sys.modules if name.split(".")[0] in {{"jax", "jaxlib",
+    "equinox", "optax", "matplotlib"}} or name.startswith("quantamm_eqx.") and not
+    name.startswith("quantamm_eqx.cli"))
+assert not heavy, heavy
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--pool" in result.stdout
