@@ -93,7 +93,7 @@ class Ensemble(AbstractTFMMPool):
         n_assets = {member.n_assets for member in members}
         if len(n_assets) != 1:
             raise ValueError(f"`members` must share n_assets; got {sorted(n_assets)}.")
-        if any(member.initial_weights_logits.ndim != 1 for member in members):
+        if any(member.population_size is not None for member in members):
             raise ValueError(
                 "`members` must be single pools, not stacked populations; to train a "
                 "population of ensembles, build one Ensemble per member and stack them leaf by "
