@@ -208,3 +208,34 @@ def test_a_json_path_is_refused(tmp_path):
         save_pool(tmp_path / "pool.json", MomentumPool.from_memory_days(2))
     with pytest.raises(ValueError, match="cannot end in .json"):
         load_pool(tmp_path / "pool.json")
+
+
+# --- what a checkpoint must not let through ---------------------------------------------------
+
+
+def test_a_checkpoint_refuses_a_like_of_another_pool_type(tmp_path):
+    """The leaves of a momentum pool fit an anti-momentum pool exactly (the opposite rule):
+    the sidecar's class decides."""
+    from quantamm_eqx import AntiMomentumPool, MomentumPool, load_pool, save_pool
+
+    path = tmp_path / "pool.eqx"
+    save_pool(path, MomentumPool.from_memory_days(n_assets=2, memory_days=3.0))
+    like = AntiMomentumPool.from_memory_days(n_assets=2, memory_days=3.0)
+    with pytest.raises(ValueError, match="holds a MomentumPool.*`like` is a AntiMomentumPool"):
+        load_pool(path, like=like)
+    assert type(load_pool(path)) is MomentumPool
+    # Without a sidecar (files from before it) `like` is taken at its word.
+    path.with_suffix(".json").unlink()
+    assert type(load_pool(path, like=like)) is AntiMomentumPool
+
+
+def test_a_checkpoint_with_non_finite_parameters_is_refused(tmp_path):
+    from quantamm_eqx import MomentumPool, load_pool, save_pool
+
+    pool = MomentumPool.from_memory_days(n_assets=2, memory_days=3.0)
+    diverged = eqx.tree_at(lambda p: p.log_k, pool, jnp.full_like(pool.log_k, jnp.nan))
+    path = tmp_path / "pool.eqx"
+    save_pool(path, diverged)
+    for like in (None, pool):
+        with pytest.raises(ValueError, match=r"non-finite parameters \(\.log_k\)"):
+            load_pool(path, like=like)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import equinox as eqx
+import jax
+import numpy as np
 from jaxtyping import PyTree
 
 from .._atomic import atomic_path
@@ -94,11 +96,11 @@ def load_pool(path: str | os.PathLike, like: AbstractTFMMPool | None = None) -> 
     Without `like`, the sidecar beside the file names the pool's registered class and its
     parameter shapes and dtypes (a sidecar of the command line, with `pool`, `assets` and
     `dtype`, means per-asset parameters). With `like`, a pool of the same type, shapes and
-    dtype (e.g. built with `from_memory_days`), the sidecar is not read; this loads files
-    saved without one, and any pool (a `BoundedPool`, an `Ensemble`). Either way the file
-    must hold exactly the pool's parameters; a pool saved before one of its parameters with
-    a default existed (the channel's `inverse_scaling`) loads with the default's value in
-    `like` (or in `from_memory_days`' layout).
+    dtype (e.g. built with `from_memory_days`), the sidecar only has to agree on the class;
+    this loads files saved without one, and any pool (a `BoundedPool`, an `Ensemble`).
+    Either way the file must hold exactly the pool's parameters; a pool saved before one of
+    its parameters with a default existed (the channel's `inverse_scaling`) loads with the
+    default's value in `like` (or in `from_memory_days`' layout).
 
     **Arguments:**
 
@@ -112,8 +114,9 @@ def load_pool(path: str | os.PathLike, like: AbstractTFMMPool | None = None) -> 
     **Raises:**
 
     `ValueError` naming the file when there is no sidecar (and no `like`), the sidecar names
-    a pool that is not registered or a layout its class does not have, or the file's
-    contents do not fit the pool.
+    a pool that is not registered or a layout its class does not have, `like` is of another
+    class than the sidecar names, the file's contents do not fit the pool, or a parameter is
+    not finite.
 
     **Example:**
 
@@ -140,17 +143,46 @@ def load_pool(path: str | os.PathLike, like: AbstractTFMMPool | None = None) -> 
             f"`like` must be a pool instance to fill (e.g. MomentumPool.from_memory_days(...)); "
             f"got {like!r}."
         )
+    else:
+        _check_saved_type(path, like)
     data = Path(path).read_bytes()
     try:
-        return _deserialise_exactly(data, like)
+        loaded = _deserialise_exactly(data, like)
     except (ValueError, RuntimeError, EOFError) as error:  # equinox: structure mismatch
         loaded = _without_later_fields(data, like)
-        if loaded is not None:
-            return loaded
+        if loaded is None:
+            raise ValueError(
+                f"{os.fspath(path)!r} does not hold the parameters of a {type(like).__name__} "
+                f"with n_assets={like.n_assets} and these parameter shapes and dtypes{source}: "
+                f"{error}"
+            ) from error
+    return _checked_finite(path, loaded)
+
+
+def _check_saved_type(path: str | os.PathLike, like: AbstractTFMMPool) -> None:
+    """Refuse a `like` of another class than the one the sidecar (if any) says was saved:
+    the leaves of a momentum pool fit an anti-momentum pool exactly, with the opposite rule."""
+    if not sidecar_path(path).exists():
+        return
+    saved = read_sidecar(path).get("class")
+    if isinstance(saved, str) and saved != type(like).__name__:
         raise ValueError(
-            f"{os.fspath(path)!r} does not hold the parameters of a {type(like).__name__} with "
-            f"n_assets={like.n_assets} and these parameter shapes and dtypes{source}: {error}"
-        ) from error
+            f"{os.fspath(path)!r} holds a {saved} (its sidecar says so) but `like` is a "
+            f"{type(like).__name__}: pass a {saved} as `like`, or no `like` to rebuild it from "
+            "the sidecar."
+        )
+
+
+def _checked_finite(path: str | os.PathLike, pool: AbstractTFMMPool) -> AbstractTFMMPool:
+    """`pool` if every parameter is finite, else a `ValueError` naming the file and fields."""
+    leaves = jax.tree_util.tree_leaves_with_path(eqx.filter(pool, eqx.is_inexact_array))
+    bad = [jax.tree_util.keystr(key) for key, leaf in leaves if not np.isfinite(leaf).all()]
+    if bad:
+        raise ValueError(
+            f"{os.fspath(path)!r} holds non-finite parameters ({', '.join(bad)}): it does not "
+            "describe a usable pool (a training run that diverged?). Load an earlier checkpoint."
+        )
+    return pool
 
 
 def _deserialise_exactly(data: bytes, like: PyTree) -> PyTree:
