@@ -39,7 +39,8 @@ def as_float_array(x: ArrayLike, name: str, integer_dtype: DTypeLike | None = No
     """Convert `x` to a JAX array of floating dtype.
 
     Integer and boolean inputs become `integer_dtype` if given, else the default floating
-    dtype (float32, or float64 when x64 is enabled); floating inputs keep their precision.
+    dtype (float32, or float64 when x64 is enabled); floating inputs keep their precision,
+    which must be at least 32 bits (float16 and bfloat16 are refused: they overflow).
     """
     try:
         array = jnp.asarray(x)
@@ -51,6 +52,13 @@ def as_float_array(x: ArrayLike, name: str, integer_dtype: DTypeLike | None = No
         raise ValueError(f"`{name}` must be real-valued; got dtype {array.dtype}.")
     if not jnp.issubdtype(array.dtype, jnp.floating):
         array = array.astype(jnp.result_type(float) if integer_dtype is None else integer_dtype)
+    if jnp.finfo(array.dtype).bits < 32:
+        raise ValueError(
+            f"`{name}` is {array.dtype}: quantamm_eqx computes in float32 or float64 (in "
+            f"{array.dtype} a pool's value and the estimator's lamb / (1 - lamb)**3 overflow to "
+            "inf). Cast it, e.g. `x.astype(jnp.float32)` (a pool: "
+            "`jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), pool)`)."
+        )
     return array
 
 
@@ -117,6 +125,13 @@ def checked_prices(prices: ArrayLike, name: str = "prices", pool: object = None)
     or boolean prices (which carry none) take the pool's.
     """
     leaves = jax.tree_util.tree_leaves(eqx.filter(pool, eqx.is_inexact_array))
+    narrow = sorted({str(leaf.dtype) for leaf in leaves if jnp.finfo(leaf.dtype).bits < 32})
+    if narrow:
+        raise ValueError(
+            f"The pool's parameters are {' and '.join(narrow)}: quantamm_eqx computes in "
+            "float32 or float64 (narrower floats overflow to inf). Cast the pool, e.g. "
+            "`jax.tree_util.tree_map(lambda x: x.astype(jnp.float32), pool)`, and the prices."
+        )
     array = as_float_array(prices, name, leaves[0].dtype if leaves else None)
     check_ndim(array, name, 2, "time, asset")
     if array.shape[0] < 1 or array.shape[1] < 1:

@@ -314,3 +314,22 @@ def test_fee_path_gradient_matches_finite_differences():
     ]
     assert np.all(np.isfinite(gradient)) and np.abs(gradient).max() > 1e-3
     np.testing.assert_allclose(gradient, differences, rtol=1e-4)
+
+
+@pytest.mark.parametrize("narrow", ["float16", "bfloat16"])
+def test_half_precision_is_refused_naming_the_dtype(narrow):
+    """float16 overflows (a pool's value, the estimator's b): refused, never inf values."""
+    import jax.numpy as jnp
+
+    from quantamm_eqx import MomentumPool, SimulationConfig, simulate
+
+    pool = MomentumPool.from_memory_days(2, memory_days=1.0, chunk_period=60)
+    prices = np.exp(np.cumsum(np.full((600, 2), [1e-4, -1e-4]), axis=0))
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    dtype = jnp.dtype(narrow)
+    with pytest.raises(ValueError, match=f"`prices` is {narrow}.*float32 or float64"):
+        simulate(pool, prices.astype(dtype), config, start_index=60, bout_length=500)
+    narrow_pool = jax.tree_util.tree_map(lambda x: x.astype(dtype), pool)
+    for narrow_prices in (prices.astype(dtype), np.ones((600, 2), int)):
+        with pytest.raises(ValueError, match=f"pool's parameters are {narrow}"):
+            simulate(narrow_pool, narrow_prices, config, start_index=60, bout_length=500)
