@@ -141,12 +141,28 @@ def test_non_finite_steps_are_skipped_and_reported():
     def broken(result):
         return jnp.log(result.values[-1] - 2 * result.values[-1])  # log of a negative: NaN
 
+    # A chunk in which every step is skipped stops the run, naming the objective (it used
+    # to "train" with every step skipped and return the starting pool).
+    with pytest.raises(FloatingPointError, match="steps 0-1 was skipped: the objective 'broken'"):
+        fit(
+            pool, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
+            key=jax.random.key(0), objective=broken, batch_size=2, steps_per_chunk=2,
+            progress=False,
+        )  # fmt: skip
+    # One member whose parameters are not finite: its steps are skipped and reported, it is
+    # left as it was, and the other member trains.
+    nan_member = eqx.tree_at(lambda p: p.log_k, pool, jnp.full_like(pool.log_k, jnp.nan))
+    population = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), pool, nan_member)
     result = fit(
-        pool, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
-        key=jax.random.key(0), objective=broken, batch_size=2, steps_per_chunk=2, progress=False,
+        population, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
+        key=jax.random.key(0), objective="returns", batch_size=2, steps_per_chunk=2,
+        progress=False,
     )  # fmt: skip
-    assert bool(result.skipped.all())
-    assert bool(eqx.tree_equal(result.final_pool, pool))
+    assert result.skipped.shape == (4, 2)
+    assert bool(result.skipped[:, 1].all()) and not bool(result.skipped[:, 0].any())
+    assert bool(jnp.isnan(result.final_pool.log_k[1]).all())
+    assert not bool(jnp.allclose(result.final_pool.log_k[0], pool.log_k))
+    assert result.best_member == 0
 
 
 def test_checkpoint_holds_the_best_pool(tmp_path):

@@ -249,6 +249,9 @@ def test_float32_weights():
         ),
         (1440, 0, "`bout_length` must be at least 2 minutes"),
         (1440, -5, "`bout_length` must be at least 2 minutes"),
+        # Past the data: no negative limit, the latest possible start instead.
+        (6000, 1440, r"starts after the price data: .* Start at most at minute 4319"),
+        (4320, 2, r"starts after the price data: .* Start at most at minute 4319"),
     ],
 )
 def test_bad_bouts(start_index, bout_length, message):

@@ -44,6 +44,15 @@ def _checked_bout(
             f"full coarse step (the rule has not updated before then); {asked} and {available}."
         )
     if start + bout_length > n_minutes:
+        if n_minutes - start < 2:
+            raise ValueError(
+                f"The bout starts after the price data: {asked} but {available}, so no bout "
+                f"of at least 2 minutes fits from minute {start}. Start at most at minute "
+                f"{n_minutes - 2}, or give more data."
+                if n_minutes - 2 >= chunk_period
+                else f"The price data is too short for any bout: {asked} but {available}; a "
+                f"bout needs at least chunk_period + 2 = {chunk_period + 2} minutes of prices."
+            )
         raise ValueError(
             f"The bout runs past the price data: {asked} but {available}. Shorten "
             f"`bout_length` to at most {n_minutes - start} or start earlier."

@@ -105,7 +105,9 @@ def fit(
     `key` that is not one random key, a `checkpoint` in a folder that does not exist (or
     ending in `.json`), a `bout_length` that does not fit in the training span after the
     burn-in, or a `mesh` given for a single pool or a population that does not divide over
-    its devices.
+    its devices. `FloatingPointError` naming the objective when every step of a chunk of
+    `steps_per_chunk` steps is skipped (a step whose gradient is not finite is skipped and
+    reported in `FitResult.skipped`; a whole chunk of them means the run cannot progress).
 
     **Example:**
 
@@ -198,11 +200,19 @@ def fit(
         take = min(steps_per_chunk, steps - done)
         record = StepRecord(*(to_host(values)[:take] for values in records))
         histories.append(record)
+        if record.skipped.all():
+            bar.close()
+            raise FloatingPointError(
+                f"Every step of steps {done}-{done + take - 1} was skipped: the objective "
+                f"{_objective_name(objective)} or its gradient is not finite"
+                f"{' for any member' if population else ''}. Check the objective on a "
+                "simulation of the pool, or lower the learning rate if earlier steps diverged."
+            )
         if not validate:  # the result is the final pool: checkpoint the current one
             if writes:
                 current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
                 last = np.atleast_1d(record.train_objective[-1])
-                index = int(np.argmax(last)) if population else 0
+                index = _best_member(last) if population else 0
                 save_pool(checkpoint, member(eqx.combine(current, frozen), index, population))
         else:
             improved = _improved(best, record.val_objective, path, frozen, done, population)
@@ -221,7 +231,7 @@ def fit(
     if not validate:
         # Without validation the training objective is noisy per step: keep the final pool.
         final_scores = np.atleast_1d(train_objective[-1])
-        index = int(np.argmax(final_scores)) if population else 0
+        index = _best_member(final_scores) if population else 0
         best = Best(steps - 1, index, float(final_scores[index]), final_pool)
     return FitResult(
         pool=member(best.pool, best.member, population),
@@ -240,9 +250,18 @@ def _starting_best(
     """The starting pool as the best so far, scored by its validation objective if any."""
     if initial_validation is None:
         return Best(step=-1, member=0, score=-np.inf, pool=pool)
-    scores = to_host(initial_validation)
-    index = int(np.argmax(scores)) if population else 0
-    return Best(step=-1, member=index, score=float(np.max(scores)), pool=pool)
+    scores = np.atleast_1d(to_host(initial_validation))
+    index = _best_member(scores) if population else 0
+    return Best(step=-1, member=index, score=_finite_or_worst(scores[index]), pool=pool)
+
+
+def _best_member(scores: np.ndarray) -> int:
+    """The index of the highest finite score (a NaN member never wins; 0 if none is finite)."""
+    return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf)))
+
+
+def _finite_or_worst(score: float) -> float:
+    return float(score) if np.isfinite(score) else -np.inf
 
 
 def _improved(
@@ -280,3 +299,10 @@ def _check_key(key: object) -> None:
         if key.dtype == jnp.uint32 and key.shape == (2,):
             return
     raise ValueError(f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}.")
+
+
+def _objective_name(objective: object) -> str:
+    """`'name'` for a named objective, else the function's name."""
+    if isinstance(objective, str):
+        return repr(objective)
+    return repr(getattr(objective, "__name__", type(objective).__name__))
