@@ -333,3 +333,18 @@ def test_half_precision_is_refused_naming_the_dtype(narrow):
     for narrow_prices in (prices.astype(dtype), np.ones((600, 2), int)):
         with pytest.raises(ValueError, match=f"pool's parameters are {narrow}"):
             simulate(narrow_pool, narrow_prices, config, start_index=60, bout_length=500)
+
+
+@pytest.mark.parametrize("fees", [0.0, 0.003])
+def test_non_finite_parameters_surface_as_nan_on_both_paths(fees):
+    """A NaN parameter gives NaN weights; the fee path used to freeze its reserves at finite,
+    wrong values (every trade tests invalid against NaN weights)."""
+    pool = MomentumPool.from_memory_days(3, memory_days=1.0, chunk_period=60)
+    broken = eqx.tree_at(lambda p: p.log_k, pool, jnp.full_like(pool.log_k, jnp.nan))
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60, fees=fees)
+    result = simulate(broken, sample_prices(), config, start_index=1440, bout_length=1440)
+    first_nan = int(np.argmax(~np.isfinite(result.weights).all(axis=-1)))
+    assert first_nan > 0 and np.isfinite(result.values[:first_nan]).all()
+    assert np.isnan(result.values[first_nan:]).all()
+    fine = simulate(pool, sample_prices(), config, start_index=1440, bout_length=1440)
+    assert np.isfinite(fine.values).all()

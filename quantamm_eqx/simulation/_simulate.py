@@ -107,12 +107,18 @@ def simulate_validated(
     )
     initial_weights = schedule.initial_weights
     initial_reserves = initial_weights * config.initial_pool_value / local_prices[0]
+    weights = schedule.weights()
     if config.has_fees:
         reserves = fee_reserves(schedule, local_prices, initial_reserves, config)
+        # With non-finite weights every fee-paying trade tests invalid and the reserves would
+        # freeze at finite, wrong values: surface them as NaN from the first such minute on,
+        # as the no-fee path does by itself.
+        broken = jnp.cumsum(~jnp.all(jnp.isfinite(weights), axis=-1)) > 0
+        reserves = jnp.where(broken[:, None], jnp.nan, reserves)
     else:
         reserves = no_fee_reserves(schedule, local_prices, initial_reserves)
     return Simulation(
-        weights=schedule.weights(),
+        weights=weights,
         reserves=reserves,
         values=jnp.sum(reserves * local_prices, axis=-1),
         prices=local_prices,
