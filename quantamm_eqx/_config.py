@@ -16,6 +16,8 @@ Mode: TypeAlias = Literal["simulator", "protocol"]
 _MODES = ("simulator", "protocol")
 Arbitrage: TypeAlias = Literal["exact", "reference"]
 _ARBITRAGE = ("exact", "reference")
+WeightClip: TypeAlias = Literal["iterative", "reference"]
+_WEIGHT_CLIPS = ("iterative", "reference")
 
 
 def checked_mode(mode: object) -> Mode:
@@ -65,8 +67,8 @@ class SimulationConfig(eqx.Module):
 
     Every field is static: the configuration is hashable, carries no arrays, and selects
     what is compiled (under `jax.jit` a change of configuration means a new compilation).
-    Defaults are the reference simulator's defaults, except `arbitrage` (exact, where the
-    reference lets rounding decide).
+    Defaults are the reference simulator's defaults, except `weight_clip` (the floor holds)
+    and `arbitrage` (exact, where the reference lets rounding decide).
 
     **Fields:**
 
@@ -99,6 +101,12 @@ class SimulationConfig(eqx.Module):
       on the golden fee scenarios (quantammsim's own, 0.07%–1.4%) and differ between `jit`,
       `grad` and `vmap`. See
       [Reserves under arbitrage](../concepts/arbitrage.md).
+    - `weight_clip`: how the simulator's guardrail clips to `minimum_weight`. `"iterative"`
+      (the default) repeats the clip-and-rescale pass until every weight is at or above the
+      floor; `"reference"` stops after one pass, as quantammsim does, which can leave a
+      weight just under the floor (see [`clip_weights`][quantamm_eqx.weights.clip_weights]).
+      Both give the same numbers wherever one pass holds the floor. Protocol mode's clamp
+      always iterates.
 
     **Raises:**
 
@@ -131,6 +139,7 @@ class SimulationConfig(eqx.Module):
     ste_min_max_weight: bool = _setting(_to_bool, "ste_min_max_weight", False)
     ste_max_change: bool = _setting(_to_bool, "ste_max_change", False)
     arbitrage: Arbitrage = _setting(_to_str, "arbitrage", "exact")
+    weight_clip: WeightClip = _setting(_to_str, "weight_clip", "iterative")
     mode: Mode = _setting(_to_str, "mode", "simulator")
     use_raw_price: bool = _setting(_to_bool, "use_raw_price", False)
 
@@ -190,6 +199,7 @@ class SimulationConfig(eqx.Module):
             "pick one)",
         )
         require(self.arbitrage in _ARBITRAGE, "arbitrage", f"be one of {_ARBITRAGE}")
+        require(self.weight_clip in _WEIGHT_CLIPS, "weight_clip", f"be one of {_WEIGHT_CLIPS}")
 
     @property
     def has_fees(self) -> bool:

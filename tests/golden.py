@@ -28,11 +28,17 @@ class Scenario:
     def chunk_period(self) -> int:
         return int(self.settings["chunk_period"])
 
-    def pool_and_config(self):
-        """The scenario's pool and configuration, built as a quantammsim user would."""
+    def pool_and_config(self, weight_clip: str = "reference"):
+        """The scenario's pool and configuration, built as a quantammsim user would, with the
+        reference's single-pass weight clip (what the stored outputs come from) unless
+        `weight_clip` says otherwise (`from_quantammsim` builds the iterative default)."""
+        import dataclasses
+
         from quantamm_eqx.compat import from_quantammsim
 
-        return from_quantammsim(self.settings["rule"], self.params, self.settings)
+        pool, config = from_quantammsim(self.settings["rule"], self.params, self.settings)
+        assert config.weight_clip == "iterative"  # what `from_quantammsim` builds
+        return pool, dataclasses.replace(config, weight_clip=weight_clip)
 
     @property
     def has_fees(self) -> bool:

@@ -71,7 +71,7 @@ def coarse_weight_step(
     >>> # the speed limit (1e-3 per minute, 10 minutes) holds the pool short of its target
     ```
     """
-    return weight_guard(config.mode).step(previous, rule_output, config, bounds)
+    return weight_guard(config).step(previous, rule_output, config, bounds)
 
 
 def coarse_weights(
@@ -108,7 +108,7 @@ def coarse_weights(
     ```
     """
 
-    guard = weight_guard(config.mode)
+    guard = weight_guard(config)
 
     def step(previous: AssetVector, rule_output: AssetVector):
         return guard.step(previous, rule_output, config, bounds)

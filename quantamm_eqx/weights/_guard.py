@@ -10,7 +10,7 @@ import abc
 
 import equinox as eqx
 
-from .._config import Mode, SimulationConfig, checked_mode
+from .._config import SimulationConfig, checked_mode
 from .._custom_types import AssetVector
 from ._contract import clamp_weights, limit_update
 from ._guardrails import apply_weight_bounds, clip_weights, fix_rounding, limit_change, normalise
@@ -45,7 +45,9 @@ class AbstractWeightGuard(eqx.Module):
 
 class SimulatorGuard(AbstractWeightGuard):
     """SPEC §4.2: normalise, clip to the weight bounds, round to sum one, then limit the
-    per-minute step (`SimulationConfig(mode="simulator")`).
+    per-minute step (`SimulationConfig(mode="simulator")`). `single_pass` clips as the
+    reference does (`weight_clip="reference"`; see
+    [`clip_weights`][quantamm_eqx.weights.clip_weights]).
 
     **Example:**
 
@@ -61,11 +63,16 @@ class SimulatorGuard(AbstractWeightGuard):
     ```
     """
 
+    single_pass: bool = eqx.field(static=True, default=False)
+
     def guard(self, previous, raw, config):
         minimum_weight = config.minimum_weight_for(previous.shape[-1])
         steps = config.weight_interpolation_period
         target = clip_weights(
-            normalise(raw), minimum_weight, straight_through_clip=config.ste_min_max_weight
+            normalise(raw),
+            minimum_weight,
+            straight_through_clip=config.ste_min_max_weight,
+            single_pass=self.single_pass,
         )
         target = fix_rounding(target)
         diff = 1 / steps * (target - previous)
@@ -106,21 +113,21 @@ class ProtocolGuard(AbstractWeightGuard):
         return previous + diff * steps, (previous, diff, target)
 
 
-_GUARDS: dict[str, AbstractWeightGuard] = {
-    "simulator": SimulatorGuard(),
-    "protocol": ProtocolGuard(),
-}
-
-
-def weight_guard(mode: Mode) -> AbstractWeightGuard:
-    """The weight guard of a `SimulationConfig.mode`.
+def weight_guard(config: SimulationConfig) -> AbstractWeightGuard:
+    """The weight guard a configuration asks for: its `mode` (the simulator's or the
+    contracts' arithmetic) and, in simulator mode, its `weight_clip`.
 
     **Example:**
 
     ```python
+    >>> from quantamm_eqx import SimulationConfig
     >>> from quantamm_eqx.weights import weight_guard
-    >>> type(weight_guard("simulator")).__name__
-    'SimulatorGuard'
+    >>> weight_guard(SimulationConfig())  # the floor holds
+    SimulatorGuard()
+    >>> type(weight_guard(SimulationConfig(mode="protocol"))).__name__
+    'ProtocolGuard'
     ```
     """
-    return _GUARDS[checked_mode(mode)]
+    if checked_mode(config.mode) == "protocol":
+        return ProtocolGuard()
+    return SimulatorGuard(single_pass=config.weight_clip == "reference")

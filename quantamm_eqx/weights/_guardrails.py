@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, Bool, Float
 
 from .._custom_types import AssetVector
 
@@ -104,17 +104,41 @@ def _share(room: AssetVector) -> AssetVector:
     return jnp.where(total > 0, room / jnp.where(total > 0, total, 1.0), 0.0)
 
 
+def _clip_pass(
+    weights: AssetVector,
+    held: Bool[Array, " asset"],
+    minimum_weight: float,
+    maximum_weight: float,
+    straight_through_clip: bool,
+) -> AssetVector:
+    """One pass: `held` weights at the minimum, the others clipped and rescaled to share
+    `1 - count(held) * minimum_weight`."""
+    clipped = jnp.clip(weights, minimum_weight, maximum_weight)
+    if straight_through_clip:
+        clipped = straight_through(weights, clipped)
+    remaining = 1 - jnp.sum(held, dtype=weights.dtype) * minimum_weight
+    others = jnp.sum(jnp.where(~held, clipped, 0.0))
+    return jnp.where(~held, clipped * remaining / others, clipped)
+
+
 def clip_weights(
-    weights: AssetVector, minimum_weight: float, *, straight_through_clip: bool = False
+    weights: AssetVector,
+    minimum_weight: float,
+    *,
+    straight_through_clip: bool = False,
+    single_pass: bool = False,
 ) -> AssetVector:
     """Clip normalised weights to `[minimum_weight, 1 - (n - 1) * minimum_weight]`.
 
     Weights below the minimum are raised to it; the others are rescaled to share the weight
     that is left, `1 - count(below) * minimum_weight`, in proportion (SPEC §4.2). The result
     sums to one up to rounding (see [`fix_rounding`][quantamm_eqx.weights.fix_rounding]).
-    This is one pass, as in the reference: the rescaling shrinks the other weights, so one
-    just above the minimum can end slightly below it (`[0.79, 0.101, 0.109, 0.0]` with
-    minimum 0.1 gives 0.0999 for the second weight).
+    The rescaling shrinks the other weights, so one just above the minimum can end below
+    it; the pass then repeats with that weight held at the minimum too (at most
+    `n_assets - 1` passes, as the contracts' clamp), so every weight ends at or above the
+    minimum. The reference simulator stops after one pass (`single_pass=True`):
+    `[0.79, 0.101, 0.109, 0.0]` with minimum 0.1 then gives 0.09989 for the second weight.
+    Where one pass holds the floor, both give the same numbers.
 
     **Arguments:**
 
@@ -122,6 +146,7 @@ def clip_weights(
     - `minimum_weight`: the floor of every weight.
     - `straight_through_clip`: forward values as stated, gradients as if the clip were
       absent (the reference's `ste_min_max_weight`).
+    - `single_pass`: the reference's single pass (`SimulationConfig(weight_clip="reference")`).
 
     **Returns:**
 
@@ -134,17 +159,30 @@ def clip_weights(
     >>> from quantamm_eqx.weights import clip_weights
     >>> [round(w, 12) for w in clip_weights(jnp.array([0.01, 0.49, 0.5]), 0.1).tolist()]
     [0.1, 0.445454545455, 0.454545454545]
+    >>> weights = jnp.array([0.79, 0.101, 0.109, 0.0])
+    >>> float(clip_weights(weights, 0.1).min()), float(clip_weights(weights, 0.1)[1])
+    (0.1, 0.1)
+    >>> round(float(clip_weights(weights, 0.1, single_pass=True)[1]), 6)
+    0.09989
     ```
     """
     n_assets = weights.shape[-1]
     maximum_weight = 1.0 - (n_assets - 1) * minimum_weight
-    below = weights < minimum_weight
-    clipped = jnp.clip(weights, minimum_weight, maximum_weight)
-    if straight_through_clip:
-        clipped = straight_through(weights, clipped)
-    remaining = 1 - jnp.sum(below, dtype=weights.dtype) * minimum_weight
-    others = jnp.sum(jnp.where(~below, clipped, 0.0))
-    return jnp.where(~below, clipped * remaining / others, clipped)
+    clipped = _clip_pass(
+        weights, weights < minimum_weight, minimum_weight, maximum_weight, straight_through_clip
+    )
+    if single_pass:
+        return clipped
+    for _ in range(n_assets - 1):
+        again = _clip_pass(
+            clipped,
+            clipped <= minimum_weight,
+            minimum_weight,
+            maximum_weight,
+            straight_through_clip,
+        )
+        clipped = jnp.where(jnp.any(clipped < minimum_weight), again, clipped)
+    return clipped
 
 
 def fix_rounding(weights: AssetVector) -> AssetVector:
