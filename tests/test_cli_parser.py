@@ -49,3 +49,19 @@ assert not heavy, heavy
     )
     assert result.returncode == 0, result.stderr
     assert "--pool" in result.stdout
+
+
+def test_the_weight_clip_reaches_the_configuration():
+    """`--weight-clip reference` keeps quantammsim's single pass; protocol mode refuses it."""
+    import numpy as np
+
+    from quantamm_eqx.cli._config import simulation_config
+
+    parser = build_parser()
+    default = simulation_config(parser.parse_args(["simulate"]), np.float64)
+    chosen = parser.parse_args(["simulate", "--weight-clip", "reference"])
+    assert default.weight_clip == "iterative"
+    assert simulation_config(chosen, np.float64).weight_clip == "reference"
+    protocol = parser.parse_args(["simulate", "--mode", "protocol", "--weight-clip", "reference"])
+    with pytest.raises(ValueError, match="--weight-clip reference chooses the simulator's clip"):
+        simulation_config(protocol, np.float64)

@@ -20,6 +20,11 @@ def simulation_config(args: argparse.Namespace, dtype):
             f"--initial-value {args.initial_value:g} is too large for {np.dtype(dtype).name} "
             f"(largest number {largest:.3g}); use a smaller value or drop --float32."
         )
+    if args.weight_clip != "iterative" and args.mode == "protocol":
+        raise ValueError(
+            f"--weight-clip {args.weight_clip} chooses the simulator's clip, and --mode "
+            "protocol clamps as the contracts do (always iteratively); drop one of them."
+        )
     if args.arbitrage != "exact" and args.fees == 0:
         raise ValueError(
             f"--arbitrage {args.arbitrage} decides trades that pay a swap fee, and --fees is 0; "
@@ -36,6 +41,7 @@ def simulation_config(args: argparse.Namespace, dtype):
         gas_cost=args.gas_cost,
         arb_fees=args.arb_fees,
         arbitrage=args.arbitrage,
+        weight_clip=args.weight_clip,
         mode=args.mode,
         use_raw_price=args.raw_price,
     )

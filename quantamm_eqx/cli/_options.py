@@ -162,6 +162,13 @@ def pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
         help="cap on the estimator's memory (default: 365)",
     )
     market.add_argument(
+        "--weight-clip",
+        choices=("iterative", "reference"),
+        default="iterative",
+        help="clip to the minimum weight until every weight is at or above it (iterative), "
+        "or once, as quantammsim does, which can leave one under it (default: iterative)",
+    )
+    market.add_argument(
         "--mode",
         choices=("simulator", "protocol"),
         default="simulator",
