@@ -65,3 +65,12 @@ def test_the_weight_clip_reaches_the_configuration():
     protocol = parser.parse_args(["simulate", "--mode", "protocol", "--weight-clip", "reference"])
     with pytest.raises(ValueError, match="--weight-clip reference chooses the simulator's clip"):
         simulation_config(protocol, np.float64)
+
+
+@pytest.mark.parametrize("option", ["--start", "--end"])
+def test_a_date_that_is_not_one_names_the_option(option, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["simulate", option, "notadate"])
+    error = capsys.readouterr().err
+    assert f"argument {option}: 'notadate' is neither a minute index" in error
+    assert "`when`" not in error

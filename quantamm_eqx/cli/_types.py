@@ -86,8 +86,25 @@ def name_list(text: str) -> list[str]:
 
 
 def time_or_row(text: str) -> int | str:
-    """A minute index (an integer) or a date/time such as 2012-03-01 or 2012-03-01T12:00."""
+    """A minute index (an integer) or a date/time such as 2012-03-01 or 2012-03-01T12:00.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.cli._types import time_or_row
+    >>> time_or_row("1440"), time_or_row("2012-03-01T12:00")
+    (1440, '2012-03-01T12:00')
+    ```
+    """
     try:
         return int(text)
     except ValueError:
-        return text
+        pass
+    try:
+        np.datetime64(text, "m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a minute index (an integer) nor a date or time such as "
+            "2012-03-01 or 2012-03-01T12:30"
+        ) from None
+    return text
