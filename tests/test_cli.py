@@ -294,3 +294,18 @@ def test_a_checkpoint_must_match_the_run(argv, message, tmp_path, capsys):
     checkpoint = ["simulate", "--checkpoint", str(tmp_path / "pool.eqx")]
     assert main([*checkpoint, *argv, "--output", str(tmp_path / "out")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_training_that_cannot_progress_exits_with_status_1(tmp_path, monkeypatch, capsys):
+    """`fit` raising FloatingPointError (every step of a chunk skipped) is reported, not a
+    traceback."""
+    import quantamm_eqx
+
+    def diverged(*args, **kwargs):
+        raise FloatingPointError("Every step of steps 0-9 was skipped: the objective 'returns'")
+
+    monkeypatch.setattr(quantamm_eqx, "fit", diverged)
+    argv = ["train", "--end", "2011-01-01", "--steps", "3", "--bout-days", "30"]
+    status = main([*argv, "--burn-in-days", "30", "--no-progress", "--output", str(tmp_path)])
+    assert status == 1
+    assert "training stopped: Every step of steps 0-9 was skipped" in capsys.readouterr().err

@@ -63,6 +63,7 @@ def test_channel_update_sums_to_zero(inputs, width, amplitude, exponents):
     assert np.all(np.abs(np.sum(update, axis=-1)) <= 1e-12 * scale)
 
 
+@pytest.mark.slow  # run by `nox -s slow`: 13 s (the golden anti-momentum parity stays)
 @given(st.integers(2, 4).flatmap(lambda n: pools(MomentumPool, n)), st.integers(0, 2**31))
 def test_anti_momentum_is_minus_momentum(momentum, seed):
     anti = AntiMomentumPool(**{name: getattr(momentum, name) for name in parameter_specs(momentum)})

@@ -65,6 +65,7 @@ def test_initial_reserves_and_value():
 # --- invariants ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # run by `nox -s slow`: 18 s (the golden no-fee values stay)
 @given(bouts())
 def test_no_fee_pool_holds_its_weights_in_value_every_minute(bout):
     pool, config, prices, start_index, bout_length = bout

@@ -70,6 +70,7 @@ def test_no_lookahead(bout, offset, factor):
 # --- the chunked form --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # run by `nox -s slow`: 30 s on 2 cores (the `block` doctest stays)
 @given(bouts())
 def test_schedule_blocks_equal_the_dense_weights(bout):
     pool, config, prices, start_index, bout_length = bout

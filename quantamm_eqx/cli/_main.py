@@ -20,7 +20,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `quantamm-eqx` console script; returns the exit status.
 
-    Invalid settings or data exit with status 2 and the library's message; Ctrl-C exits
+    Invalid settings or data exit with status 2 and the library's message; training that
+    cannot progress (every step of a chunk skipped) exits with status 1; Ctrl-C exits
     with status 130 (every file is written atomically, so none is left half-written).
 
     **Example:**
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError, ImportError) as error:
         print(f"quantamm-eqx: error: {error}", file=sys.stderr)
         return 2
+    except FloatingPointError as error:  # training that cannot progress (every step skipped)
+        print(f"quantamm-eqx: training stopped: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nquantamm-eqx: interrupted; no file was left half-written.", file=sys.stderr)
         return 130
