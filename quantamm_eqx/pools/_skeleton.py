@@ -100,8 +100,8 @@ def _checked_layout(key: str, shape: Any, dtype: Any) -> tuple[tuple[int, ...], 
         raise ValueError(f"`{key}`: the dtype must be floating; got {dtype.name}.")
     if jax.dtypes.canonicalize_dtype(dtype) != dtype:
         raise ValueError(
-            f"`{key}` is {dtype.name}, which JAX gives only with 64-bit mode on: enable "
-            "`jax_enable_x64` first (the library leaves precision to you)."
+            f"`{key}` is {dtype.name}, which JAX gives only in 64-bit mode: switch JAX to "
+            "64-bit precision before loading (the library leaves precision to you)."
         )
     return shape, dtype
 
