@@ -22,6 +22,7 @@ from ._momentum import momentum_weight_change as momentum_weight_change
 from ._params import ParamSpec as ParamSpec
 from ._params import parameter as parameter
 from ._params import parameter_specs as parameter_specs
+from ._params import saturate as saturate
 from ._params import trainable_filter as trainable_filter
 from ._registry import POOLS as POOLS
 from ._registry import pool_class as pool_class

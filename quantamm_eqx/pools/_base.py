@@ -24,7 +24,9 @@ def zero_sum_weight_change(
     """`d = k * (signal - sum(k * signal) / sum(k))`, which sums to zero over assets.
 
     `k` is broadcast over the assets first, so a shared (length-1) `k` gives
-    `k * (signal - mean(signal))`.
+    `k * (signal - mean(signal))`. The shares `k / sum(k)` are taken after scaling `k` by its
+    largest magnitude, so neither the value nor the gradient underflows for tiny `k`
+    (float32 squares of `k` near 1e-26 are 0).
 
     **Arguments:**
 
@@ -45,7 +47,12 @@ def zero_sum_weight_change(
     ```
     """
     k = broadcast_to_assets(jnp.asarray(k), signal)
-    offset = -jnp.sum(k * signal, axis=-1, keepdims=True) / jnp.sum(k, axis=-1, keepdims=True)
+    # The shares do not depend on the scale, so it carries no gradient.
+    scale = lax.stop_gradient(jnp.max(jnp.abs(k), axis=-1, keepdims=True))
+    scaled = k / jnp.where(scale > 0, scale, 1.0)
+    offset = -jnp.sum(scaled * signal, axis=-1, keepdims=True) / jnp.sum(
+        scaled, axis=-1, keepdims=True
+    )
     return k * (signal + offset)
 
 

@@ -1,5 +1,7 @@
 """`MeanReversionChannelPool`: revert inside a channel, follow the trend outside (SPEC §3)."""
 
+import math
+
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -12,15 +14,43 @@ from ..transforms._k import k_from_sp_k
 from ._base import zero_sum_weight_change
 from ._construct import memory_fields, per_asset, weights_logits
 from ._gradient_pool import AbstractGradientPool
-from ._params import INITIAL_WEIGHTS_LOGITS, LOGIT_DELTA_LAMB, LOGIT_LAMB, ParamSpec, parameter
+from ._params import (
+    INITIAL_WEIGHTS_LOGITS,
+    LOGIT_DELTA_LAMB,
+    LOGIT_LAMB,
+    ParamSpec,
+    parameter,
+    saturate,
+)
 
-SP_K = ParamSpec("aggressiveness: k = squareplus(sp_k) * memory_days", -1.0, 100.0, 19.5)
-SP_WIDTH = ParamSpec("channel half-width: width = squareplus(sp_width)", -3.0, 3.0, 0.0)
+#: The channel's stored parameters are read within ranges (`ParamSpec.saturation`) where
+#: `squareplus` of them spans 1e-6 to 1e6 (k and amplitude per day: up to 1e4; the
+#: exponent: 1e-3 to 100): wide enough for any useful setting, narrow enough that every
+#: value and gradient of the rule stays finite in float32.
+_WIDE = (-1e6, 1e6)
+SP_K = ParamSpec(
+    "aggressiveness: k = squareplus(sp_k) * memory_days",
+    -1.0,
+    100.0,
+    19.5,
+    saturation=(-1e6, 1e4),
+)
+SP_WIDTH = ParamSpec(
+    "channel half-width: width = squareplus(sp_width)", -3.0, 3.0, 0.0, saturation=_WIDE
+)
 SP_AMPLITUDE = ParamSpec(
-    "reversion strength: amplitude = squareplus(sp_amplitude) * memory_days", -3.0, 4.0, 0.0
+    "reversion strength: amplitude = squareplus(sp_amplitude) * memory_days",
+    -3.0,
+    4.0,
+    0.0,
+    saturation=(-1e6, 1e4),
 )
 SP_EXPONENTS = ParamSpec(
-    "trend power outside the channel: exponents = squareplus(sp_exponents)", -2.0, 4.0, 0.0
+    "trend power outside the channel: exponents = squareplus(sp_exponents)",
+    -2.0,
+    4.0,
+    0.0,
+    saturation=(-1e3, 100.0),
 )
 SP_PRE_EXP_SCALING = ParamSpec(
     "scale before the power: pre_exp_scaling = squareplus(sp_pre_exp_scaling) "
@@ -28,7 +58,12 @@ SP_PRE_EXP_SCALING = ParamSpec(
     -3.0,
     2.0,
     -1.0,
+    saturation=_WIDE,
 )
+
+#: The trend term's magnitude is capped at exp(40) ~ 2.4e17 (a weight change far beyond
+#: any guardrail), so a large exponent on a large gradient cannot overflow to inf.
+TREND_LOG_CAP = 40.0
 
 #: The channel's normalisation constant in the reference (`inverse_scaling`).
 CHANNEL_INVERSE_SCALING = 0.5415
@@ -59,7 +94,8 @@ def channel_signal(
         signal  = channel + trend
 
     Inside the channel (`|g|` small against `width`) the signal opposes `g`; far outside it
-    follows `sign(g)`. The power is evaluated so that its gradient is finite at `g = 0`.
+    follows `sign(g)`. The power is evaluated so that its gradient is finite at `g = 0`, and
+    capped at `exp(40)` (where the reference overflows to inf and its weights to NaN).
     `inverse_scaling` is 0.5415 in the reference simulator; the contracts take it per asset.
 
     **Example:**
@@ -81,8 +117,13 @@ def channel_signal(
     channel = -amplitude * envelope * (scaled - (scaled**3) / 6) / inverse_scaling
     base = jnp.abs(gradient / (2.0 * pre_exp_scaling))
     # 0 ** e is 0 for the positive exponents squareplus gives, but its derivative in e is
-    # log(0) * 0 = NaN: take the power of a safe base and select 0 afterwards.
-    power = jnp.where(base > 0, jnp.power(jnp.where(base > 0, base, 1.0), exponents), 0.0)
+    # log(0) * 0 = NaN; a power past the cap is inf with an inf derivative. Take the power
+    # of a safe base and select afterwards, so the unselected branches stay finite.
+    positive = base > 0
+    safe_base = jnp.where(positive, base, 1.0)
+    capped = exponents * jnp.log(safe_base) > TREND_LOG_CAP
+    power = jnp.power(jnp.where(capped, 1.0, safe_base), exponents)
+    power = jnp.where(positive, jnp.where(capped, math.exp(TREND_LOG_CAP), power), 0.0)
     trend = (1 - envelope) * jnp.sign(gradient) * power
     return channel + trend
 
@@ -201,25 +242,27 @@ class MeanReversionChannelPool(AbstractGradientPool):
 
     def k(self, config: SimulationConfig) -> Float[Array, "#asset"]:
         """Aggressiveness `k = squareplus(sp_k) * memory_days` (memory clipped to the cap)."""
-        return k_from_sp_k(self.sp_k, self.memory_days(config))
+        return k_from_sp_k(saturate(self.sp_k, SP_K), self.memory_days(config))
 
     @property
     def width(self) -> Float[Array, "#asset"]:
         """The channel half-width `squareplus(sp_width)`."""
-        return squareplus(self.sp_width)
+        return squareplus(saturate(self.sp_width, SP_WIDTH))
 
     def amplitude(self, config: SimulationConfig) -> Float[Array, "#asset"]:
         """The reversion strength `squareplus(sp_amplitude) * memory_days`."""
-        return squareplus(self.sp_amplitude) * self.memory_days(config)
+        return squareplus(saturate(self.sp_amplitude, SP_AMPLITUDE)) * self.memory_days(config)
 
     @property
     def exponents(self) -> Float[Array, "#asset"]:
         """The trend power `squareplus(sp_exponents)`."""
-        return squareplus(self.sp_exponents)
+        return squareplus(saturate(self.sp_exponents, SP_EXPONENTS))
 
     def pre_exp_scaling(self, config: SimulationConfig) -> AssetParamLike:
         """`squareplus(sp_pre_exp_scaling)` with `use_pre_exp_scaling`, else 0.5."""
-        return squareplus(self.sp_pre_exp_scaling) if config.use_pre_exp_scaling else 0.5
+        if not config.use_pre_exp_scaling:
+            return 0.5
+        return squareplus(saturate(self.sp_pre_exp_scaling, SP_PRE_EXP_SCALING))
 
     def weight_change(
         self, gradient: Float[Array, "*batch asset"], config: SimulationConfig

@@ -15,9 +15,9 @@ from .._validation import checked_price, checked_prices, is_traced
 from ..estimators._arithmetic import GradientState, estimator_arithmetic
 from ..estimators._gradient import gradients_validated
 from ..estimators._method import Method, checked_method
-from ..transforms._memory import cap_lamb, lamb_to_memory_days_clipped
+from ..transforms._memory import cap_lamb, logit_lamb_to_memory_days
 from ._base import AbstractTFMMPool
-from ._params import parameter_specs
+from ._params import LOGIT_LAMB, parameter_specs, saturate
 
 
 class AbstractGradientPool(AbstractTFMMPool):
@@ -74,17 +74,29 @@ class AbstractGradientPool(AbstractTFMMPool):
 
     @property
     def lamb(self) -> Float[Array, "#asset"]:
-        """The EWMA decay `sigmoid(logit_lamb)`, before the memory cap."""
-        return jax.nn.sigmoid(self.logit_lamb)
+        """The EWMA decay `sigmoid(logit_lamb)` (logit read within [-40, 40]), before the
+        memory cap."""
+        return jax.nn.sigmoid(self._saturated_logit_lamb)
 
     @property
     def alt_lamb(self) -> Float[Array, "#asset"]:
-        """The alternative decay `sigmoid(logit_lamb + logit_delta_lamb)`, before the cap."""
-        return jax.nn.sigmoid(self.logit_lamb + self.logit_delta_lamb)
+        """The alternative decay `sigmoid(logit_lamb + logit_delta_lamb)` (the sum read
+        within [-40, 40]), before the cap."""
+        return jax.nn.sigmoid(saturate(self.logit_lamb + self.logit_delta_lamb, LOGIT_LAMB))
+
+    @property
+    def _saturated_logit_lamb(self) -> Float[Array, "#asset"]:
+        return saturate(self.logit_lamb, LOGIT_LAMB)
 
     def memory_days(self, config: SimulationConfig) -> Float[Array, "#asset"]:
-        """The memory length in days, clipped to `config.max_memory_days` (scales `k`)."""
-        return lamb_to_memory_days_clipped(self.lamb, config.chunk_period, config.max_memory_days)
+        """The memory length in days, clipped to `config.max_memory_days` (scales `k`).
+
+        Computed from the logit
+        ([`logit_lamb_to_memory_days`][quantamm_eqx.transforms.logit_lamb_to_memory_days]),
+        so it and its gradient are finite for every stored value."""
+        return logit_lamb_to_memory_days(
+            self._saturated_logit_lamb, config.chunk_period, config.max_memory_days
+        )
 
     def estimator_decays(
         self, config: SimulationConfig

@@ -10,10 +10,21 @@ from ..transforms._k import k_from_log_k
 from ._base import zero_sum_weight_change
 from ._construct import memory_fields, per_asset, weights_logits
 from ._gradient_pool import AbstractGradientPool
-from ._params import INITIAL_WEIGHTS_LOGITS, LOGIT_DELTA_LAMB, LOGIT_LAMB, ParamSpec, parameter
+from ._params import (
+    INITIAL_WEIGHTS_LOGITS,
+    LOGIT_DELTA_LAMB,
+    LOGIT_LAMB,
+    ParamSpec,
+    parameter,
+    saturate,
+)
 
 LOG_K = ParamSpec(
-    "aggressiveness: k = 2**log_k * memory_days (log2 of k per day)", -6.6, 12.0, 4.32
+    "aggressiveness: k = 2**log_k * memory_days (log2 of k per day, read within [-64, 32])",
+    -6.6,
+    12.0,
+    4.32,
+    saturation=(-64.0, 32.0),
 )
 
 
@@ -98,8 +109,9 @@ class AbstractMomentumPool(AbstractGradientPool):
         )
 
     def k(self, config: SimulationConfig) -> Float[Array, "#asset"]:
-        """Aggressiveness `k = 2**log_k * memory_days` (memory clipped to the cap)."""
-        return k_from_log_k(self.log_k, self.memory_days(config))
+        """Aggressiveness `k = 2**log_k * memory_days` (memory clipped to the cap, `log_k`
+        read within [-64, 32])."""
+        return k_from_log_k(saturate(self.log_k, LOG_K), self.memory_days(config))
 
 
 class MomentumPool(AbstractMomentumPool):

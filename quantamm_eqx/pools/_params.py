@@ -16,7 +16,13 @@ class ParamSpec(NamedTuple):
     - `low`, `high`: the search range in *stored* space (the reference's hyperparameter
       search ranges), for samplers and hyperparameter search;
     - `initial`: the reference's default initial value, in stored space;
-    - `trainable`: whether gradient training updates it by default.
+    - `trainable`: whether gradient training updates it by default;
+    - `saturation`: the working range in stored space, or None for none. The rule reads a
+      stored value outside it as the nearest end (see
+      [`saturate`][quantamm_eqx.pools.saturate]), so every finite value gives a valid pool
+      with finite values and gradients: a training step that overshoots lands on the edge
+      instead of crashing the run. The ranges are orders of magnitude wider than any useful
+      setting.
     """
 
     description: str
@@ -24,11 +30,22 @@ class ParamSpec(NamedTuple):
     high: float
     initial: float
     trainable: bool = True
+    saturation: tuple[float, float] | None = None
 
 
-LOGIT_LAMB = ParamSpec("EWMA decay: lamb = sigmoid(logit_lamb) (memory length)", -4.0, 8.0, 4.0)
+#: Decays are read from logits in [-40, 40]: `sigmoid(-40) = 4e-18` (a memory of well
+#: under a minute) is still a normal float32, so the estimator never divides by zero.
+LOGIT_SATURATION = (-40.0, 40.0)
+LOGIT_LAMB = ParamSpec(
+    "EWMA decay: lamb = sigmoid(logit_lamb) (memory length)",
+    -4.0,
+    8.0,
+    4.0,
+    saturation=LOGIT_SATURATION,
+)
 LOGIT_DELTA_LAMB = ParamSpec(
-    "offset of the alternative decay: alt_lamb = sigmoid(logit_lamb + logit_delta_lamb)",
+    "offset of the alternative decay: alt_lamb = sigmoid(logit_lamb + logit_delta_lamb), "
+    "the sum read within [-40, 40]",
     -5.0,
     5.0,
     0.0,
@@ -36,6 +53,41 @@ LOGIT_DELTA_LAMB = ParamSpec(
 INITIAL_WEIGHTS_LOGITS = ParamSpec(
     "starting weights: softmax(initial_weights_logits); never trained", -10.0, 10.0, 1.0, False
 )
+
+
+def saturate(value: ArrayLike, spec: ParamSpec) -> Array:
+    """`value` clipped to `spec.saturation` (unchanged when the spec has none).
+
+    A hard clip: the gradient is zero beyond the range, and inside it the value is exactly
+    the stored one, so results there are unchanged. Infinite values land on the ends.
+
+    **Arguments:**
+
+    - `value`: stored parameter values, any shape.
+    - `spec`: the parameter's [`ParamSpec`][quantamm_eqx.ParamSpec].
+
+    **Returns:**
+
+    The saturated values, same shape.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx import MomentumPool, parameter_specs
+    >>> from quantamm_eqx.pools import saturate
+    >>> spec = parameter_specs(MomentumPool)["log_k"]
+    >>> spec.saturation
+    (-64.0, 32.0)
+    >>> saturate(jnp.array([1e300, 3.0, -1e300]), spec).tolist()
+    [32.0, 3.0, -64.0]
+    ```
+    """
+    value = jnp.asarray(value)
+    if spec.saturation is None:
+        return value
+    low, high = spec.saturation
+    return jnp.clip(value, low, high)
 
 
 def _as_parameter_array(value: ArrayLike | list | tuple) -> Array:

@@ -9,5 +9,6 @@ from ._k import k_from_sp_k as k_from_sp_k
 from ._memory import cap_lamb as cap_lamb
 from ._memory import lamb_to_memory_days as lamb_to_memory_days
 from ._memory import lamb_to_memory_days_clipped as lamb_to_memory_days_clipped
+from ._memory import logit_lamb_to_memory_days as logit_lamb_to_memory_days
 from ._memory import max_lamb as max_lamb
 from ._memory import memory_days_to_lamb as memory_days_to_lamb

@@ -83,9 +83,13 @@ def squareplus(x: RealLike) -> FloatArray:
     ```
     """
     x = as_float_array(x, "x")
-    root = jnp.sqrt(x * x + 4.0)
-    # For x < 0 the textbook form cancels; 2 / (root - x) is the same number, exactly.
-    return jnp.where(x >= 0, 0.5 * (x + root), 2.0 / (root - x))
+    # For x < 0 the textbook form cancels; 2 / (root - x) is the same number, exactly. Each
+    # branch sees only its own sign (|x|), so the unselected one stays finite: for large x,
+    # root - x rounds to 0 and its inf slope would make the gradient NaN.
+    # hypot(|x|, 2) = sqrt(x**2 + 4) without overflowing for large |x|.
+    magnitude = jnp.abs(x)
+    root = jnp.hypot(magnitude, 2.0)
+    return jnp.where(x >= 0, 0.5 * (magnitude + root), 2.0 / (root + magnitude))
 
 
 def inverse_squareplus(y: RealLike) -> FloatArray:

@@ -216,6 +216,54 @@ def cap_lamb(lamb: RealLike, max_memory_days: RealLike, chunk_period: RealLike) 
     return jnp.clip(lamb, 0.0, upper)
 
 
+def logit_lamb_to_memory_days(
+    logit_lamb: RealLike, chunk_period: RealLike, max_memory_days: RealLike
+) -> FloatArray:
+    """Memory length in days of the decay `sigmoid(logit_lamb)`, clipped to
+    `[0, max_memory_days]`, computed from the logit without cancellation.
+
+    With `lamb = sigmoid(x)`, `lamb / (1 - lamb)**3 = exp(x) * (1 + exp(x))**2`, so
+    `log(memory) = (log 6 + x + 2 softplus(x)) / 3 + log(2 chunk_period / 1440)`. The clip
+    is taken on the log, so the value and the gradient are finite for every finite logit
+    (and for infinite ones): where
+    [`lamb_to_memory_days_clipped`][quantamm_eqx.transforms.lamb_to_memory_days_clipped]
+    of `sigmoid(x)` divides by `1 - lamb`, which rounds to 0 from `x = 17` in float32
+    (37 in float64), this form has nothing to round. The two agree to a few ulps wherever
+    both are finite.
+
+    **Arguments:**
+
+    - `logit_lamb`: logits of the decay, any shape.
+    - `chunk_period`: minutes between estimator updates.
+    - `max_memory_days`: the memory cap in days (non-negative).
+
+    **Returns:**
+
+    Memory lengths in days, same shape as `logit_lamb`.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.transforms import logit_lamb_to_memory_days, memory_days_to_lamb
+    >>> from quantamm_eqx.transforms import logit
+    >>> x = logit(memory_days_to_lamb(10.0, chunk_period=60))
+    >>> round(float(logit_lamb_to_memory_days(x, 60, max_memory_days=365.0)), 9)
+    10.0
+    >>> float(logit_lamb_to_memory_days(1e300, 60, max_memory_days=365.0))
+    365.0
+    ```
+    """
+    x = as_float_array(logit_lamb, "logit_lamb")
+    chunk_period = _checked_chunk_period(chunk_period)
+    log_scale = jnp.log(2.0 * jnp.asarray(chunk_period, x.dtype) / _MINUTES_PER_DAY)
+    log_days = (math.log(6.0) + x + 2.0 * jax.nn.softplus(x)) / 3.0 + log_scale
+    # The cap on the log keeps exp from overflowing; max_memory_days == 0 gives log 0 = -inf
+    # and memory 0.
+    cap = jnp.asarray(max_memory_days, x.dtype)
+    # exp(log(cap)) may round above the cap: clip again.
+    return jnp.minimum(jnp.exp(jnp.minimum(log_days, jnp.log(cap))), cap)
+
+
 def lamb_to_memory_days_clipped(
     lamb: RealLike, chunk_period: RealLike, max_memory_days: RealLike
 ) -> FloatArray:

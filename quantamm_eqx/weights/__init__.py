@@ -33,6 +33,7 @@ from ._guardrails import fix_rounding as fix_rounding
 from ._guardrails import limit_change as limit_change
 from ._guardrails import normalise as normalise
 from ._guardrails import straight_through as straight_through
+from ._guardrails import within_resolution as within_resolution
 from ._interpolation import interpolate_interval as interpolate_interval
 from ._schedule import WeightSchedule as WeightSchedule
 from ._schedule import schedule_from_rule_outputs as schedule_from_rule_outputs

@@ -13,7 +13,14 @@ import equinox as eqx
 from .._config import SimulationConfig, checked_mode
 from .._custom_types import AssetVector
 from ._contract import clamp_weights, limit_update
-from ._guardrails import apply_weight_bounds, clip_weights, fix_rounding, limit_change, normalise
+from ._guardrails import (
+    apply_weight_bounds,
+    clip_weights,
+    fix_rounding,
+    limit_change,
+    normalise,
+    within_resolution,
+)
 
 Step = tuple[AssetVector, tuple[AssetVector, AssetVector, AssetVector]]
 
@@ -33,9 +40,11 @@ class AbstractWeightGuard(eqx.Module):
         config: SimulationConfig,
         bounds: tuple[AssetVector, AssetVector] | None = None,
     ) -> Step:
-        """`raw = previous + rule_output`, per-asset `bounds` on its normalised form, then
+        """`raw = previous + rule_output` (the output scaled back
+        [`within_resolution`][quantamm_eqx.weights.within_resolution]), per-asset `bounds`
+        on its normalised form, then
         [`guard`][quantamm_eqx.weights.AbstractWeightGuard.guard]."""
-        raw = previous + rule_output
+        raw = previous + within_resolution(rule_output)
         if bounds is not None:
             raw = apply_weight_bounds(
                 normalise(raw), *bounds, straight_through_clip=config.ste_min_max_weight

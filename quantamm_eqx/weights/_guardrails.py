@@ -28,6 +28,51 @@ def straight_through(soft: Array, hard: Array) -> Array:
     return soft - lax.stop_gradient(soft) + lax.stop_gradient(hard)
 
 
+#: A rule output is resolvable while adding it to a weight loses less than this much
+#: absolute precision: `max|change| * eps(dtype) <= RESOLUTION_LOSS` (see
+#: `within_resolution`).
+RESOLUTION_LOSS = 1e-3
+
+
+def within_resolution(change: Float[Array, "*batch asset"]) -> Float[Array, "*batch asset"]:
+    """Scale a weight change whose size exceeds the dtype's resolution back onto it.
+
+    Adding a change of size `c` to a weight rounds it by `c * eps` (`eps` about 2e-16 in
+    float64 and 1e-7 in float32); once that is beyond `RESOLUTION_LOSS = 1e-3` of weight,
+    the guard's normalisation divides by a sum that is rounding noise (it can be 0 or
+    negative, and the weights NaN). Such changes (rules with `k` many orders past any
+    useful value, e.g. near the saturation of `log_k`, or a float32 pool far beyond its
+    range) are scaled to size `RESOLUTION_LOSS / eps`, keeping their direction and zero
+    sum; every smaller change, so every change in the reference's parameter ranges, passes
+    unchanged. NaN stays NaN.
+
+    **Arguments:**
+
+    - `change`: rule outputs (weight changes), `(..., n_assets)`.
+
+    **Returns:**
+
+    The change, scaled where it exceeds the resolution; same shape.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.weights import within_resolution
+    >>> within_resolution(jnp.array([0.25, -0.25])).tolist()
+    [0.25, -0.25]
+    >>> change = within_resolution(jnp.array([3e20, -3e20], dtype=jnp.float32))
+    >>> [float(c) for c in change]
+    [8388.6083984375, -8388.6083984375]
+    ```
+    """
+    limit = RESOLUTION_LOSS / jnp.finfo(change.dtype).eps
+    size = jnp.max(jnp.abs(change), axis=-1, keepdims=True)
+    # where(size > limit) is False for NaN: NaN changes pass, and surface downstream.
+    over = size > limit
+    return jnp.where(over, change * (limit / jnp.where(over, size, 1.0)), change)
+
+
 def normalise(raw: Float[Array, "*batch asset"]) -> Float[Array, "*batch asset"]:
     """Project onto the simplex by dividing by the sum: `raw / sum(raw)`.
 
