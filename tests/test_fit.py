@@ -18,6 +18,7 @@ from quantamm_eqx import (
     simulate,
 )
 from quantamm_eqx.metrics import daily_log_sharpe
+from quantamm_eqx.training import load_pool_metadata
 
 DAY = 1440
 CONFIG = SimulationConfig(chunk_period=60, weight_interpolation_period=60, max_memory_days=30.0)
@@ -171,10 +172,11 @@ def test_checkpoint_holds_the_best_pool(tmp_path):
     result = fit(
         pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=4,
         key=jax.random.key(3), batch_size=2, val_fraction=0.25, steps_per_chunk=2,
-        progress=False, checkpoint=path,
+        progress=False, checkpoint=path, checkpoint_metadata={"assets": ["A", "B", "C"]},
     )  # fmt: skip
     assert bool(eqx.tree_equal(load_pool(path, like=pool), result.pool))
     assert bool(eqx.tree_equal(load_pool(path), result.pool))  # its sidecar names the pool
+    assert load_pool_metadata(path)["assets"] == ["A", "B", "C"]
     # No temporary file left behind: only the checkpoint and its JSON sidecar.
     assert sorted(tmp_path.iterdir()) == sorted([path, path.with_suffix(".json")])
     # Without validation the checkpoint holds the final pool, which is the result.
@@ -266,6 +268,10 @@ def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
         ({"batch_size": 0}, r"`batch_size` must be an integer >= 1; got 0"),
         ({"burn_in": -1}, r"`burn_in` must be an integer >= 0; got -1"),
         ({"checkpoint": "/nowhere/pool.eqx"}, "the folder '/nowhere' does not exist"),
+        (
+            {"checkpoint": "pool.eqx", "checkpoint_metadata": {"pool": "channel"}},
+            r"`metadata\['pool'\]` is 'channel' but the pool's is 'momentum'",
+        ),
         ({"val_fraction": 0.1}, r"validation span \(1440 minutes\) does not suit the objective"),
     ],
 )

@@ -22,7 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Invalid settings or data exit with status 2 and the library's message; training that
     cannot progress (every step of a chunk skipped) exits with status 1; Ctrl-C exits
-    with status 130 (every file is written atomically, so none is left half-written).
+    with status 130. A run's files are published to its output folder as one set, so the
+    folder never mixes an interrupted run's files with an earlier run's.
 
     **Example:**
 
@@ -53,5 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quantamm-eqx: training stopped: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nquantamm-eqx: interrupted; no file was left half-written.", file=sys.stderr)
+        print(
+            "\nquantamm-eqx: interrupted; the output folder holds only whole runs' files.",
+            file=sys.stderr,
+        )
         return 130

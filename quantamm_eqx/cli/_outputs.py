@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._result_set import ResultSet
 from ._types import MINUTES_PER_DAY
 
 
@@ -24,10 +25,23 @@ def say(*parts: object) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+#: The files of a run's results (`simulate`, and `train` with its pool files).
+RESULT_FILES = ("results.npz", "results.json", "weights.png", "values.png")
+PLOT_FILES = ("weights.png", "values.png")
+
+
 def write_outputs(
-    args, result, prices, start_index: int, metadata: dict, title: str, label: str = "pool"
+    args,
+    files: ResultSet,
+    result,
+    prices,
+    start_index: int,
+    metadata: dict,
+    title: str,
+    label: str = "pool",
 ) -> None:
-    """Print the summary table; write the results file and the plots to `args.output`."""
+    """Print the summary table; stage the results file and the plots in `files`, then
+    publish the set to `args.output`."""
     from ..reports import format_summary, plot_values, plot_weights, record_run, save_run
 
     if not np.all(np.isfinite(np.asarray(result.values))):
@@ -48,13 +62,11 @@ def write_outputs(
     rows = extra_rows | {label: summary["pool"], "HODL": summary["hodl"]}
     rows["equal-weight rebalanced"] = summary["equal-weight rebalanced"]
     say(format_summary(rows))
-    args.output.mkdir(parents=True, exist_ok=True)
-    save_run(args.output / "results.npz", record)
-    written = ["results.npz", "results.json"]
+    save_run(files.stage / "results.npz", record)
     if not args.no_plots:
-        plot_weights(record, args.output / "weights.png", title=f"{title}: weights")
-        plot_values(record, args.output / "values.png", title=f"{title}: value")
-        written += ["weights.png", "values.png"]
+        plot_weights(record, files.stage / "weights.png", title=f"{title}: weights")
+        plot_values(record, files.stage / "values.png", title=f"{title}: value")
+    written = files.publish()
     say(f"\nWrote {', '.join(written)} to {args.output}/")
 
 

@@ -2,7 +2,8 @@
 
 import argparse
 
-from ._outputs import say
+from ._outputs import PLOT_FILES, say
+from ._result_set import result_set
 
 
 def run_plot(args: argparse.Namespace) -> int:
@@ -11,10 +12,11 @@ def run_plot(args: argparse.Namespace) -> int:
 
     record = load_run(args.results)
     output = args.output or args.results.parent
-    output.mkdir(parents=True, exist_ok=True)
     title = record.metadata.get("pool", {}).get("pool", "pool")
-    plot_weights(record, output / "weights.png", title=f"{title}: weights")
-    plot_values(record, output / "values.png", title=f"{title}: value")
+    with result_set(output, PLOT_FILES) as files:
+        plot_weights(record, files.stage / "weights.png", title=f"{title}: weights")
+        plot_values(record, files.stage / "values.png", title=f"{title}: value")
+        written = files.publish()
     say(format_summary(record.metadata.get("summary", {})))
-    say(f"\nWrote weights.png, values.png to {output}/")
+    say(f"\nWrote {', '.join(written)} to {output}/")
     return 0

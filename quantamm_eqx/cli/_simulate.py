@@ -6,8 +6,17 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
-from ._outputs import bout_metadata, describe_pool, run_metadata, say, span, write_outputs
+from ._outputs import (
+    RESULT_FILES,
+    bout_metadata,
+    describe_pool,
+    run_metadata,
+    say,
+    span,
+    write_outputs,
+)
 from ._pool_files import build_pool
+from ._result_set import result_set
 from ._types import MINUTES_PER_DAY
 
 
@@ -35,7 +44,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         "pool": describe_pool(pool, config),
     }
     say()
-    write_outputs(args, result, prices, start, metadata, title=args.pool)
+    with result_set(args.output, RESULT_FILES) as files:
+        write_outputs(args, files, result, prices, start, metadata, title=args.pool)
     return 0
 
 

@@ -7,19 +7,28 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
-from ._outputs import bout_metadata, describe_pool, run_metadata, say, span, write_outputs
+from ._outputs import (
+    RESULT_FILES,
+    bout_metadata,
+    describe_pool,
+    run_metadata,
+    say,
+    span,
+    write_outputs,
+)
 from ._pool_files import build_pool
+from ._result_set import ResultSet, result_set
 from ._types import MINUTES_PER_DAY
+
+#: The files of a `train` run: the trained pool and its results.
+TRAIN_FILES = ("pool.eqx", "pool.json", *RESULT_FILES)
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Run the `train` command; returns the exit status."""
-    import jax
 
-    from .. import fit, hodl_values, save_pool, simulate
     from ..metrics import OBJECTIVES, objective_function
-    from ..reports import summarise
-    from ..training import default_optimizer, split_index
+    from ..training import split_index
 
     try:
         objective_function(args.objective)
@@ -43,12 +52,28 @@ def run_train(args: argparse.Namespace) -> int:
         f"{args.batch_size} x {args.bout_days}-day bouts from {span(prices, 0, n_train)}; "
         f"held out: {span(prices, n_train, n_minutes - n_train - 1)}."
     )
-    args.output.mkdir(parents=True, exist_ok=True)
+    pool_metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
+    with result_set(args.output, TRAIN_FILES) as files:  # refuses an unwritable folder now
+        trained = _train(args, files, pool, prices.prices.astype(dtype), config, pool_metadata)
+        _report(args, files, pool, trained, prices, config, dtype, n_train)
     checkpoint = args.output / "pool.eqx"
+    say(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
+    return 0
+
+
+def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
+    """`fit`, saving the best pool so far in the staged set; on Ctrl-C, that pool is
+    published (with its pool.json) before the interrupt goes on."""
+    import jax
+
+    from .. import fit, save_pool
+    from ..training import default_optimizer
+
+    checkpoint = files.stage / "pool.eqx"
     try:
         trained = fit(
             pool,
-            prices.prices.astype(dtype),
+            prices,
             config,
             bout_length=args.bout_days * MINUTES_PER_DAY,
             steps=args.steps,
@@ -59,14 +84,32 @@ def run_train(args: argparse.Namespace) -> int:
             val_fraction=args.val_fraction,
             burn_in=args.burn_in_days * MINUTES_PER_DAY,
             progress=not args.no_progress,
+            checkpoint=checkpoint,
+            checkpoint_metadata=pool_metadata,
         )
     except ValueError as error:  # name the command's options, not `fit`'s arguments
         raise ValueError(
             f"{error} (On the command line, `bout_length` is --bout-days and `burn_in` is "
             "--burn-in-days, in minutes (days x 1440); `val_fraction` is --val-fraction.)"
         ) from error
-    metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
-    save_pool(checkpoint, trained.pool, metadata=metadata)
+    except KeyboardInterrupt:
+        if checkpoint.exists():
+            files.publish()
+            say(
+                f"\nInterrupted: the best pool so far is in {args.output / 'pool.eqx'} (with "
+                "its pool.json; no results or plots)."
+            )
+        raise
+    save_pool(checkpoint, trained.pool, metadata=pool_metadata)
+    return trained
+
+
+def _report(args, files: ResultSet, pool, trained, prices, config, dtype, n_train) -> None:
+    """Simulate the untrained and trained pools on the held-out span; print and publish."""
+    from .. import hodl_values, simulate
+    from ..reports import summarise
+
+    n_minutes = len(prices)
 
     def held_out(candidate):
         return simulate(
@@ -110,8 +153,5 @@ def run_train(args: argparse.Namespace) -> int:
         },
         "extra_rows": {"untrained pool": summarise(initial_values, hodl)},
     }
-    write_outputs(
-        args, result, prices, n_train, metadata, f"trained {args.pool}", label="trained pool"
-    )
-    say(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
-    return 0
+    title = f"trained {args.pool}"
+    write_outputs(args, files, result, prices, n_train, metadata, title, label="trained pool")

@@ -2,7 +2,6 @@
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import equinox as eqx
 import jax
@@ -22,8 +21,7 @@ from ..simulation import Simulation
 from ..weights._schedule import checked_bout_length
 from ._hosts import member, progress_bar, shard, shard_members, to_host
 from ._result import Best, FitResult
-from ._serialise import save_pool
-from ._sidecar import sidecar_path
+from ._serialise import check_checkpoint, save_pool
 from ._split import checked_val_fraction, default_optimizer, split_index
 from ._step import StepRecord, build_chunk, build_step
 
@@ -45,6 +43,7 @@ def fit(
     progress: bool = True,
     method: Method = "scan",
     checkpoint: str | os.PathLike | None = None,
+    checkpoint_metadata: dict | None = None,
     mesh: Mesh | None = None,
 ) -> FitResult:
     """Train a pool's parameters by gradient ascent on an objective over random bouts.
@@ -87,6 +86,8 @@ def fit(
       (with its JSON sidecar) after every chunk: the best one so far with validation, else
       the current one (what `FitResult.pool` will be); on several hosts, only the first
       (`jax.process_index() == 0`) writes it.
+    - `checkpoint_metadata`: `metadata` for every checkpoint's sidecar (see `save_pool`),
+      e.g. the assets' names; checked before training starts.
     - `mesh`: a `jax.sharding.Mesh` to shard a population over: its members are split
       across the mesh's devices (all its axes together; the population size must be a
       multiple of the device count), the prices are replicated, and each device trains
@@ -132,15 +133,10 @@ def fit(
     batch_size = checked_int(batch_size, "batch_size", 1)
     burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
     _check_key(key)
-    if checkpoint is not None:
-        sidecar_path(checkpoint)  # refuses a path ending in .json
-        if not Path(checkpoint).parent.is_dir():
-            raise ValueError(
-                f"`checkpoint`: the folder {os.fspath(Path(checkpoint).parent)!r} does not "
-                "exist; create it first."
-            )
     prices = checked_prices(prices, pool=pool)
     population = pool.population_size is not None
+    if checkpoint is not None:
+        check_checkpoint(checkpoint, member(pool, 0, population), checkpoint_metadata)
     method = checked_method(method)
     if mesh is not None:
         pool, prices = shard(pool, prices, mesh, population)
@@ -189,8 +185,12 @@ def fit(
 
     best = _starting_best(pool, initial_validation, population)
     writes = checkpoint is not None and jax.process_index() == 0
+
+    def save(candidate: AbstractTFMMPool, index: int) -> None:
+        save_pool(checkpoint, member(candidate, index, population), metadata=checkpoint_metadata)
+
     if validate and writes:
-        save_pool(checkpoint, member(best.pool, best.member, population))  # the best so far
+        save(best.pool, best.member)  # the best so far
     histories = []
     bar = progress_bar(steps, progress)
     done, take, path = 0, steps_per_chunk, params
@@ -213,13 +213,13 @@ def fit(
                 current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
                 last = np.atleast_1d(record.train_objective[-1])
                 index = _best_member(last) if population else 0
-                save_pool(checkpoint, member(eqx.combine(current, frozen), index, population))
+                save(eqx.combine(current, frozen), index)
         else:
             improved = _improved(best, record.val_objective, path, frozen, done, population)
             if improved is not None:
                 best = improved
                 if writes:
-                    save_pool(checkpoint, member(best.pool, best.member, population))
+                    save(best.pool, best.member)
         done += take
         bar.update(take)
         bar.set_postfix(best=f"{best.score:.4g}")

@@ -64,6 +64,20 @@ def save_pool(
         temporary.write_text(text)
 
 
+def check_checkpoint(
+    path: str | os.PathLike, pool: AbstractTFMMPool, metadata: dict | None
+) -> None:
+    """Refuse, before any work, a checkpoint `save_pool` could not write: a path ending in
+    `.json`, a folder that does not exist, or metadata the sidecar cannot hold."""
+    sidecar_path(path)  # refuses a path ending in .json
+    if not Path(path).parent.is_dir():
+        raise ValueError(
+            f"`checkpoint`: the folder {os.fspath(Path(path).parent)!r} does not exist; create "
+            "it first."
+        )
+    sidecar_text(pool, metadata)
+
+
 def load_pool_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The sidecar of a pool saved by [`save_pool`][quantamm_eqx.save_pool], as a dict.
 
