@@ -7,7 +7,7 @@ from typing import Literal, TypeAlias
 import equinox as eqx
 import numpy as np
 
-from ._validation import checked_choice
+from ._validation import checked_choice, checked_instance
 from .transforms._memory import max_lamb
 
 Interpolation: TypeAlias = Literal["linear", "approx_optimal"]
@@ -245,3 +245,10 @@ class SimulationConfig(eqx.Module):
                 f"below {1 / n_assets!r}."
             )
         return minimum
+
+
+def checked_config(config: object) -> SimulationConfig:
+    """`config` if it is a `SimulationConfig`, else an error saying how to make one."""
+    return checked_instance(
+        config, SimulationConfig, "config", "a SimulationConfig, e.g. SimulationConfig()"
+    )

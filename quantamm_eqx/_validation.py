@@ -7,6 +7,8 @@ so the error still surfaces at run time. Shape checks are static and always rais
 `ValueError`.
 """
 
+import types
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -14,6 +16,19 @@ import numpy as np
 from jax.core import Tracer
 from jax.typing import DTypeLike
 from jaxtyping import Array, ArrayLike
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type. A `TypeError`, and a `ValueError` like the library's
+    other input errors, so code catching either sees it."""
+
+
+def checked_instance(value: object, expected: type | types.UnionType, name: str, hint: str):
+    """`value` if it is an instance of `expected`, else `ArgumentTypeError` naming `name`
+    and what to pass (`hint`, e.g. "a SimulationConfig, e.g. SimulationConfig()")."""
+    if not isinstance(value, expected):
+        raise ArgumentTypeError(f"`{name}` must be {hint}; got {type(value).__name__}.")
+    return value
 
 
 def checked_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
@@ -42,12 +57,13 @@ def as_float_array(x: ArrayLike, name: str, integer_dtype: DTypeLike | None = No
     dtype (float32, or float64 when x64 is enabled); floating inputs keep their precision,
     which must be at least 32 bits (float16 and bfloat16 are refused: they overflow).
     """
+    refusal = f"`{name}` must be array-like of numbers; got {type(x).__name__}."
+    if x is None or isinstance(x, str | bytes):
+        raise ArgumentTypeError(refusal)
     try:
         array = jnp.asarray(x)
-    except TypeError as error:
-        raise ValueError(
-            f"`{name}` must be array-like of numbers; got {type(x).__name__}."
-        ) from error
+    except (TypeError, ValueError) as error:
+        raise ArgumentTypeError(refusal) from error
     if jnp.issubdtype(array.dtype, jnp.complexfloating):
         raise ValueError(f"`{name}` must be real-valued; got dtype {array.dtype}.")
     if not jnp.issubdtype(array.dtype, jnp.floating):

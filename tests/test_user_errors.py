@@ -111,3 +111,70 @@ def test_badly_shaped_input_raises_value_error_naming_the_argument():
     )
     assert result.returncode == 0, result.stderr
     assert "all errors as expected" in result.stdout
+
+
+TYPES_SCRIPT = textwrap.dedent(
+    r"""
+    import re
+    import jax
+    import numpy as np
+    import optax
+    import quantamm_eqx as q
+
+    jax.config.update("jax_enable_x64", True)
+
+    def expect(pattern, function, *args, **kwargs):
+        try:
+            function(*args, **kwargs)
+        except TypeError as error:  # a TypeError, and a ValueError like the other input errors
+            assert isinstance(error, ValueError), type(error)
+            assert re.search(pattern, str(error)), f"{pattern!r} not in {error}"
+        else:
+            raise AssertionError(f"no TypeError for {pattern!r}")
+
+    pool = q.MomentumPool.from_memory_days(2, chunk_period=60)
+    config = q.SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    prices = np.exp(np.cumsum(np.random.default_rng(0).normal(0, 1e-3, (5 * 1440, 2)), 0))
+    bout = dict(start_index=1440, bout_length=1440)
+    for entry in (q.simulate, q.minute_weights, q.weight_schedule):
+        expect(r"`config` must be a SimulationConfig, e\.g\. SimulationConfig\(\); got dict",
+               entry, pool, prices, {"fees": 0.0}, **bout)
+        expect(r"`pool` must be a pool, e\.g\. MomentumPool\.from_memory_days\(n_assets=2\); "
+               r"got str", entry, "momentum", prices, config, **bout)
+        expect(r"`prices` must be array-like of numbers; got NoneType", entry, pool, None,
+               config, **bout)
+    fit_args = dict(bout_length=2 * 1440, steps=2, key=jax.random.key(0), progress=False)
+    for name, value, pattern in [
+        ("optimizer", "adam", r"`optimizer` must be an optax\.GradientTransformation, e\.g\."),
+        ("val_fraction", "0.1", r"`val_fraction` must be a number in \[0, 1\); got str"),
+        ("key", 3, r"`key` must be one JAX random key"),
+    ]:
+        expect(pattern, q.fit, pool, prices, config, **{**fit_args, name: value})
+    expect(r"`config` must be a SimulationConfig", q.fit, pool, prices, None, **fit_args)
+    expect(r"`pool` must be a pool", q.fit, None, prices, config, **fit_args)
+    expect(r"`memory_days` must be a number or a sequence of numbers; got '10'",
+           q.MomentumPool.from_memory_days, 3, memory_days="10")
+    expect(r"`initial_weights` must be a number or a sequence of numbers; got 'abc'",
+           q.MomentumPool.from_memory_days, 3, initial_weights="abc")
+    expect(r"A pool parameter must be an array of numbers; got 'a'", q.MomentumPool,
+           log_k="a", logit_lamb=[1.0], logit_delta_lamb=[0.0], initial_weights_logits=[0, 0])
+    expect(r"`path` must be a file path \(str or pathlib\.Path\); got int", q.save_pool, 3, pool)
+    expect(r"`path` must be a file path .*; got NoneType", q.load_pool, None)
+    expect(r"`result` must be a Simulation, from simulate\(\.\.\.\); got str", q.hodl_values,
+           "x")
+    expect(r"`values` must be array-like of numbers; got str", q.metrics.daily_log_sharpe, "x")
+    print("all type errors as expected")
+    """
+)
+
+
+def test_wrong_argument_types_raise_an_error_naming_the_argument():
+    result = subprocess.run(
+        [sys.executable, "-c", TYPES_SCRIPT],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all type errors as expected" in result.stdout

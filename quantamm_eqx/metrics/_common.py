@@ -3,6 +3,7 @@
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from .._validation import as_float_array
 from ..simulation._simulate import Simulation
 
 MINUTES_PER_DAY = 1440
@@ -11,7 +12,10 @@ Values = Float[Array, " time"]
 
 
 def _values(result: Values | Simulation) -> Values:
-    values = result.values if isinstance(result, Simulation) else jnp.asarray(result)
+    if isinstance(result, Simulation):
+        values = result.values
+    else:
+        values = as_float_array(result, "values")
     if values.ndim != 1 or values.shape[0] == 0:
         raise ValueError(
             f"`values` must be a non-empty 1-D series of pool values; got shape {values.shape}."

@@ -10,6 +10,7 @@ from jaxtyping import Array, Float, PyTree
 
 from .._config import SimulationConfig
 from .._custom_types import AssetParamLike, AssetVector, AssetVectorLike
+from .._validation import checked_instance
 from ..estimators._method import Method
 
 
@@ -160,3 +161,10 @@ class AbstractTFMMPool(eqx.Module):
         ((24, 2), True)
         ```
         """
+
+
+def checked_pool(pool: object, name: str = "pool") -> "AbstractTFMMPool":
+    """`pool` if it is a pool, else an error saying how to make one."""
+    return checked_instance(
+        pool, AbstractTFMMPool, name, "a pool, e.g. MomentumPool.from_memory_days(n_assets=2)"
+    )

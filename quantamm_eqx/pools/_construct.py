@@ -5,7 +5,7 @@ import numpy as np
 from jaxtyping import Array
 
 from .._custom_types import HumanValues, HumanVector
-from .._validation import checked_int
+from .._validation import ArgumentTypeError, checked_int
 from ..transforms._elementwise import logit
 from ..transforms._memory import memory_days_to_lamb
 
@@ -18,7 +18,13 @@ def per_asset(
     With `shared`, a scalar or length-1 value stays a length-1 vector (shared by all assets).
     """
     checked_int(n_assets, "n_assets", 2)
-    array = np.asarray(value, dtype=np.float64)
+    refusal = f"`{name}` must be a number or a sequence of numbers; got {value!r}."
+    if value is None or isinstance(value, str | bytes):
+        raise ArgumentTypeError(refusal)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ArgumentTypeError(refusal) from error
     if array.ndim > 1 or (array.ndim == 1 and array.shape[0] not in (1, n_assets)):
         raise ValueError(
             f"`{name}` must be a scalar or a vector of length 1 or n_assets={n_assets}; "

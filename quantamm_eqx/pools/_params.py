@@ -8,6 +8,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, PyTree
 
+from .._validation import ArgumentTypeError
+
 
 class ParamSpec(NamedTuple):
     """What a stored (unconstrained) pool parameter is, and where to search for it.
@@ -91,7 +93,14 @@ def saturate(value: ArrayLike, spec: ParamSpec) -> Array:
 
 
 def _as_parameter_array(value: ArrayLike | list | tuple) -> Array:
-    array = jnp.asarray(value)
+    if value is None or isinstance(value, str | bytes):
+        raise ArgumentTypeError(f"A pool parameter must be an array of numbers; got {value!r}.")
+    try:
+        array = jnp.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ArgumentTypeError(
+            f"A pool parameter must be an array of numbers; got {value!r}."
+        ) from error
     if not jnp.issubdtype(array.dtype, jnp.floating):
         array = array.astype(jnp.result_type(float))
     return array

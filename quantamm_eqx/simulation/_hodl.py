@@ -4,6 +4,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._custom_types import AssetVector
+from .._validation import checked_instance
 from ._simulate import Simulation
 
 
@@ -25,6 +26,7 @@ def hodl_values(result: Simulation) -> Float[Array, " rows"]:
     True
     ```
     """
+    checked_instance(result, Simulation, "result", "a Simulation, from simulate(...)")
     return result.prices @ result.initial_reserves
 
 
@@ -55,6 +57,7 @@ def rebalanced_values(
     True
     ```
     """
+    checked_instance(result, Simulation, "result", "a Simulation, from simulate(...)")
     prices = result.prices
     n_assets = prices.shape[1]
     if weights is None:

@@ -5,11 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
 
-from .._config import SimulationConfig
+from .._config import SimulationConfig, checked_config
 from .._custom_types import PricesLike
 from .._validation import checked_prices, is_traced
 from ..estimators._method import Method, checked_method
-from ..pools._base import AbstractTFMMPool
+from ..pools._base import AbstractTFMMPool, checked_pool
 from ..weights._schedule import (
     WeightSchedule,
     checked_bout_length,
@@ -105,6 +105,8 @@ def weight_schedule(
 
 def checked_bout_inputs(pool, prices, config, start_index, bout_length, method):
     """The public entries' checks, once: `(prices, start, bout_length, method)` for the cores."""
+    checked_pool(pool)
+    checked_config(config)
     if pool.population_size is not None:
         raise ValueError(
             f"`pool` is a stacked population of {pool.population_size} pools: "

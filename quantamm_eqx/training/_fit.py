@@ -11,14 +11,16 @@ import optax
 from jax.sharding import Mesh
 from jaxtyping import Array, PRNGKeyArray, PyTree
 
-from .._config import SimulationConfig
+from .._config import SimulationConfig, checked_config
 from .._custom_types import PricesLike
 from .._validation import checked_int, checked_prices
 from ..estimators._method import Method, checked_method
 from ..metrics import objective_function
 from ..pools import AbstractTFMMPool, trainable_filter
+from ..pools._base import checked_pool
 from ..simulation import Simulation
 from ..weights._schedule import checked_bout_length
+from ._arguments import check_key, checked_optimizer
 from ._hosts import member, progress_bar, shard, shard_members, to_host
 from ._result import Best, FitResult
 from ._serialise import check_checkpoint, save_pool
@@ -125,14 +127,17 @@ def fit(
     ((2,), 1)
     ```
     """
+    checked_pool(pool)
+    checked_config(config)
     objective_fn = objective_function(objective)
+    optimizer = default_optimizer() if optimizer is None else checked_optimizer(optimizer)
     val_fraction = checked_val_fraction(val_fraction)
     bout_length = checked_bout_length(bout_length)
     steps = checked_int(steps, "steps", 1)
     steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
     batch_size = checked_int(batch_size, "batch_size", 1)
     burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
-    _check_key(key)
+    check_key(key)
     prices = checked_prices(prices, pool=pool)
     population = pool.population_size is not None
     if checkpoint is not None:
@@ -159,7 +164,7 @@ def fit(
         prices,
         config,
         objective=objective_fn,
-        optimizer=default_optimizer() if optimizer is None else optimizer,
+        optimizer=optimizer,
         bout_length=bout_length,
         n_train=n_train,
         validate=validate,
@@ -289,16 +294,6 @@ def _improved(
         score=float(flat.max()),
         pool=eqx.combine(chosen, frozen),
     )
-
-
-def _check_key(key: object) -> None:
-    """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`)."""
-    if isinstance(key, jax.Array):
-        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
-            return
-        if key.dtype == jnp.uint32 and key.shape == (2,):
-            return
-    raise ValueError(f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}.")
 
 
 def _objective_name(objective: object) -> str:

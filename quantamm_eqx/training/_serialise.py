@@ -145,9 +145,9 @@ def load_pool(path: str | os.PathLike, like: AbstractTFMMPool | None = None) -> 
     ('MeanReversionChannelPool', True)
     ```
     """
+    sidecar = sidecar_path(path)  # refuses what is not a pool file's path
     source = ""
     if like is None:
-        sidecar = sidecar_path(path)
         like = described_pool(read_sidecar(path), repr(os.fspath(sidecar)))
         source = (
             f" that its sidecar {sidecar.name!r} describes (save the pool again, or pass `like=`)"

@@ -9,6 +9,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from .._validation import checked_instance
 from ..pools import POOLS, AbstractTFMMPool, pool_class, pool_name, pool_skeleton
 
 #: The keys `save_pool` writes to describe the pool; the caller's metadata joins them.
@@ -20,8 +21,9 @@ def sidecar_path(path: str | os.PathLike) -> Path:
 
     **Raises:**
 
-    `ValueError` when `path` itself ends in `.json`.
+    `ValueError` when `path` itself ends in `.json` or is not a path.
     """
+    checked_instance(path, str | os.PathLike, "path", "a file path (str or pathlib.Path)")
     path = Path(path)
     if path.suffix == ".json":
         raise ValueError(

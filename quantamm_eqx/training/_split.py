@@ -1,12 +1,18 @@
 """The train/validation split and the default optimiser of [`fit`][quantamm_eqx.fit]."""
 
+import numbers
+
 import optax
 
-from .._validation import checked_int
+from .._validation import ArgumentTypeError, checked_int
 
 
 def checked_val_fraction(val_fraction: float) -> float:
     """`val_fraction` if it lies in [0, 1), else `ValueError`."""
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real):
+        raise ArgumentTypeError(
+            f"`val_fraction` must be a number in [0, 1); got {type(val_fraction).__name__}."
+        )
     if not 0 <= val_fraction < 1:
         raise ValueError(f"`val_fraction` must lie in [0, 1); got {val_fraction!r}.")
     return val_fraction
