@@ -17,13 +17,16 @@ POOL_CLASSES = [MomentumPool, AntiMomentumPool, MeanReversionChannelPool]
 
 @st.composite
 def pools(draw, pool_class, n_assets):
-    """A pool with every stored parameter drawn inside its search range."""
+    """A pool with every stored parameter drawn inside its search range; the initial
+    weights' logits within [-1, 1], so every weight is at or above the default minimum
+    weight `0.1 / n_assets` for up to 5 assets (`1 / (1 + 4 e**2) > 0.02`)."""
     fields = {}
     for name, spec in parameter_specs(pool_class).items():
+        low, high = (-1.0, 1.0) if name == "initial_weights_logits" else (spec.low, spec.high)
         length = (
             n_assets if name == "initial_weights_logits" else draw(st.sampled_from([1, n_assets]))
         )
-        fields[name] = draw(hnp.arrays(np.float64, length, elements=st.floats(spec.low, spec.high)))
+        fields[name] = draw(hnp.arrays(np.float64, length, elements=st.floats(low, high)))
     return pool_class(**fields)
 
 

@@ -349,3 +349,27 @@ def test_non_finite_parameters_surface_as_nan_on_both_paths(fees):
     assert np.isnan(result.values[first_nan:]).all()
     fine = simulate(pool, sample_prices(), config, start_index=1440, bout_length=1440)
     assert np.isfinite(fine.values).all()
+
+
+def test_initial_weights_below_the_minimum_weight_are_refused():
+    from quantamm_eqx import MomentumPool, SimulationConfig, fit, minute_weights
+
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    prices = np.ones((4 * 1440, 3))
+    below = MomentumPool.from_memory_days(3, initial_weights=[0.01, 0.49, 0.5], chunk_period=60)
+    message = r"initial weights \[0.01, 0.49, 0.5\] go below the minimum weight 0.0333333"
+    with pytest.raises(ValueError, match=message):
+        minute_weights(below, prices, config, start_index=1440, bout_length=100)
+    with pytest.raises(ValueError, match=message):
+        fit(below, prices, config, bout_length=1440, steps=1, key=jax.random.key(0),
+            progress=False)  # fmt: skip
+    # At the floor exactly (softmax of its log rounds just below it) is accepted, and so is a
+    # lower floor.
+    floor = 0.1 / 3
+    at_floor = MomentumPool.from_memory_days(
+        3, initial_weights=[floor, (1 - floor) / 2, (1 - floor) / 2], chunk_period=60
+    )
+    weights = minute_weights(at_floor, prices, config, start_index=1440, bout_length=100)
+    assert float(weights.min()) >= floor * (1 - 1e-12)
+    lower = SimulationConfig(chunk_period=60, weight_interpolation_period=60, minimum_weight=0.005)
+    assert minute_weights(below, prices, lower, start_index=1440, bout_length=100).shape == (99, 3)

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from ._result_set import ResultSet
 from ._types import MINUTES_PER_DAY
 
 
@@ -32,7 +31,7 @@ PLOT_FILES = ("weights.png", "values.png")
 
 def write_outputs(
     args,
-    files: ResultSet,
+    files,
     result,
     prices,
     start_index: int,
@@ -40,8 +39,8 @@ def write_outputs(
     title: str,
     label: str = "pool",
 ) -> None:
-    """Print the summary table; stage the results file and the plots in `files`, then
-    publish the set to `args.output`."""
+    """Print the summary table; stage the results file and the plots in `files` (a
+    `ResultSet`), then publish the set to `args.output`."""
     from ..reports import format_summary, plot_values, plot_weights, record_run, save_run
 
     if not np.all(np.isfinite(np.asarray(result.values))):

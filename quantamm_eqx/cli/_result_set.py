@@ -22,8 +22,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._atomic import process_alive, stale_temporary_files
-
 _STAGING_PREFIX = ".staging-"
 _COMMITTED = "COMMITTED"
 
@@ -100,6 +98,8 @@ def result_set(folder: Path, names: tuple[str, ...]) -> Iterator[ResultSet]:
 def recover(folder: Path) -> None:
     """Finish what interrupted runs left in `folder`: publish complete staging folders,
     delete incomplete ones whose process has gone, and stale temporary files."""
+    from .._atomic import process_alive, stale_temporary_files  # not needed to parse
+
     for stage in sorted(folder.glob(f"{_STAGING_PREFIX}*")):
         if not stage.is_dir():
             continue

@@ -113,9 +113,34 @@ def checked_bout_inputs(pool, prices, config, start_index, bout_length, method):
             "run one member, or map over them, e.g. "
             "`eqx.filter_vmap(lambda member: simulate(member, prices, ...))(pool)`."
         )
+    check_initial_weights(pool, config)
     prices = checked_prices(prices, pool=pool)
     start = _checked_bout(start_index, bout_length, prices.shape[0], config.chunk_period)
     return prices, start, checked_bout_length(bout_length), checked_method(method)
+
+
+def check_initial_weights(pool: AbstractTFMMPool, config: SimulationConfig) -> None:
+    """Refuse a (concrete) pool whose initial weights lie below the configuration's
+    minimum weight: the guardrails hold every later weight at or above it, so the run
+    would start outside them. Traced pools are not checked; a population's every member is."""
+    if pool.population_size is None:
+        weights = pool.initial_weights
+    else:
+        weights = eqx.filter_vmap(lambda member: member.initial_weights)(pool)
+    if is_traced(weights):
+        return
+    floor = config.minimum_weight_for(weights.shape[-1])
+    values = np.asarray(weights)
+    slack = 16 * np.finfo(values.dtype).eps  # softmax(log(w)) may round just below w
+    if np.any(values < floor * (1 - slack)):
+        shown = np.round(values, 6).tolist()
+        raise ValueError(
+            f"The pool's initial weights {shown} go below the minimum weight {floor:.6g} "
+            "(`SimulationConfig.minimum_weight`, by default 0.1 / n_assets): the guardrails "
+            "hold every weight at or above it, so the run would start outside them. Build "
+            f"the pool with initial weights of at least {floor:.6g} (`initial_weights=` of "
+            "`from_memory_days`), or lower `minimum_weight`."
+        )
 
 
 def schedule_validated(

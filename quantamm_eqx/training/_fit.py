@@ -19,6 +19,7 @@ from ..metrics import objective_function
 from ..pools import AbstractTFMMPool, trainable_filter
 from ..pools._base import checked_pool
 from ..simulation import Simulation
+from ..simulation._schedule import check_initial_weights
 from ..weights._schedule import checked_bout_length
 from ._arguments import check_key, checked_optimizer
 from ._hosts import member, progress_bar, shard, shard_members, to_host
@@ -129,6 +130,7 @@ def fit(
     """
     checked_pool(pool)
     checked_config(config)
+    check_initial_weights(pool, config)
     objective_fn = objective_function(objective)
     optimizer = default_optimizer() if optimizer is None else checked_optimizer(optimizer)
     val_fraction = checked_val_fraction(val_fraction)
