@@ -233,6 +233,7 @@ def test_load_pool_reads_channel_checkpoints_from_before_inverse_scaling(tmp_pat
         load_pool(path, like=like)
 
 
+@pytest.mark.slow  # 26 s; tests/test_fuzz.py's sample covers wider ranges in the default run
 def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
     # 256 parameter sets drawn from the documented search ranges, on two price paths.
     prices = [trending_prices(days=5, seed=s) for s in (1, 2)]

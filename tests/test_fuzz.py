@@ -118,8 +118,15 @@ def test_fuzz_10080_draws(pool_class, n_assets, path):
     _fuzz_group(pool_class, n_assets, path, draws=420, seed=n_assets)  # 24 groups x 420
 
 
-@pytest.mark.parametrize("pool_class", POOLS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("path", list(PATHS))
-def test_fuzz_sample(pool_class, path):
-    n_assets = {MomentumPool: 2, AntiMomentumPool: 5, MeanReversionChannelPool: 3}[pool_class]
-    _fuzz_group(pool_class, n_assets, path, draws=12, seed=100)
+SAMPLE = [
+    (MomentumPool, 2, "fee"),
+    (AntiMomentumPool, 5, "no-fee"),
+    (MeanReversionChannelPool, 3, "fee"),
+]
+
+
+@pytest.mark.parametrize(
+    "pool_class, n_assets, path", SAMPLE, ids=[f"{c.__name__}-{n}-{p}" for c, n, p in SAMPLE]
+)
+def test_fuzz_sample(pool_class, n_assets, path):
+    _fuzz_group(pool_class, n_assets, path, draws=16, seed=100)

@@ -49,7 +49,15 @@ def test_reference_rule_is_low_like_quantammsim(path):
     assert scenario.expected["values"][-1] < oracle_values[-1] * (1 - 1e-4)
 
 
-@pytest.mark.parametrize("path", FEE_PATHS, ids=FEE_IDS)
+#: One scenario per rule in the default run (11-16 s each); the others in `nox -s slow`.
+JIT_VMAP_GRAD_PATHS = [
+    path if path.stem in ("momentum_0", "mean_reversion_channel_2") else
+    pytest.param(path, marks=pytest.mark.slow)
+    for path in FEE_PATHS
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", JIT_VMAP_GRAD_PATHS, ids=FEE_IDS)
 def test_fee_path_is_the_same_under_jit_vmap_and_grad(path):
     """Eager, `jit`, a `vmap` batch and the forward pass inside `value_and_grad` agree to
     1e-12 (relative), values and reserves: no decision is left to rounding."""

@@ -50,9 +50,26 @@ def _extreme_pools(pool_class, dtype):
     return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *cast), len(pools)
 
 
-@pytest.mark.parametrize("pool_class", POOLS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize("fees", [0.0, 0.003], ids=["no-fee", "fee"])
+#: Each rule once in the default run (6-10 s each), every combination in `nox -s slow`.
+DEFAULT_RUN = {
+    (MomentumPool, jnp.float32, 0.003),
+    (AntiMomentumPool, jnp.float64, 0.0),
+    (MeanReversionChannelPool, jnp.float32, 0.0),
+    (MeanReversionChannelPool, jnp.float64, 0.003),
+}
+COMBINATIONS = [
+    pytest.param(
+        pool_class, dtype, fees,
+        marks=() if (pool_class, dtype, fees) in DEFAULT_RUN else pytest.mark.slow,
+        id=f"{pool_class.__name__}-{jnp.dtype(dtype).name}-{'fee' if fees else 'no-fee'}",
+    )
+    for pool_class in POOLS
+    for dtype in (jnp.float32, jnp.float64)
+    for fees in (0.0, 0.003)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pool_class, dtype, fees", COMBINATIONS)
 def test_values_and_gradients_are_finite_for_every_finite_parameter(pool_class, dtype, fees):
     # Before saturation: log_k=1e300 gave NaN values, logit_lamb=-750 (float64) or -90
     # (float32) non-finite gradients, a channel width of 1e9 a NaN gradient.
