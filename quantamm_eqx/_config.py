@@ -86,6 +86,12 @@ class SimulationConfig(eqx.Module):
     - `fees`: the swap fee, in [0, 1).
     - `gas_cost`: the arbitrageur's fixed cost per trade, in the numeraire, >= 0.
     - `arb_fees`: the arbitrageur's proportional cost, in [0, 1).
+    - `noise_trader_ratio`: retail flow, as the reference models it: each arbitrage trade
+      brings retail trades of `noise_trader_ratio` times its inbound value, whose swap fees
+      (net of the protocol's share) the pool keeps; >= 0 (0: none).
+    - `protocol_fee_split`: the protocol's share of the swap fees, in [0, 1].
+    - `arb_frequency`: arbitrageurs trade every this many minutes (1: every minute).
+    - `do_arb`: whether arbitrageurs trade at all (False: the reserves never move).
     - `ste_min_max_weight`, `ste_max_change`: straight-through gradients for the weight
       clip and the speed limit (forward values unchanged).
     - `mode`: `"simulator"` (the default) reproduces the reference simulator's arithmetic
@@ -136,6 +142,10 @@ class SimulationConfig(eqx.Module):
     fees: float = _setting(_to_float, "fees", 0.0)
     gas_cost: float = _setting(_to_float, "gas_cost", 0.0)
     arb_fees: float = _setting(_to_float, "arb_fees", 0.0)
+    noise_trader_ratio: float = _setting(_to_float, "noise_trader_ratio", 0.0)
+    protocol_fee_split: float = _setting(_to_float, "protocol_fee_split", 0.0)
+    arb_frequency: int = _setting(_to_int, "arb_frequency", 1)
+    do_arb: bool = _setting(_to_bool, "do_arb", True)
     ste_min_max_weight: bool = _setting(_to_bool, "ste_min_max_weight", False)
     ste_max_change: bool = _setting(_to_bool, "ste_max_change", False)
     arbitrage: Arbitrage = _setting(_to_str, "arbitrage", "exact")
@@ -191,6 +201,17 @@ class SimulationConfig(eqx.Module):
         require(0 <= self.fees < 1, "fees", "lie in [0, 1) (a fraction of the trade)")
         require(finite(self.gas_cost) and self.gas_cost >= 0, "gas_cost", "be finite and >= 0")
         require(0 <= self.arb_fees < 1, "arb_fees", "lie in [0, 1) (a fraction of the trade)")
+        require(
+            finite(self.noise_trader_ratio) and self.noise_trader_ratio >= 0,
+            "noise_trader_ratio",
+            "be finite and >= 0 (retail volume per unit of arbitrage inflow)",
+        )
+        require(
+            0 <= self.protocol_fee_split <= 1,
+            "protocol_fee_split",
+            "lie in [0, 1] (the protocol's share of the swap fees)",
+        )
+        require(self.arb_frequency >= 1, "arb_frequency", "be an integer >= 1 (minutes)")
         require(self.mode in _MODES, "mode", f"be one of {_MODES}")
         require(
             not (self.use_raw_price and self.use_alt_lamb),

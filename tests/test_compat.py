@@ -153,3 +153,23 @@ def test_channel_without_pre_exp_scaling_needs_no_sp_pre_exp_scaling():
     assert pool.pre_exp_scaling(config) == 0.5
     with pytest.raises(ValueError, match="params is missing 'sp_pre_exp_scaling'"):
         from_quantammsim("mean_reversion_channel", params, {"use_pre_exp_scaling": True})
+
+
+def test_realism_settings_are_mapped():
+    config = config_from_settings(
+        {"noise_trader_ratio": 1.5, "protocol_fee_split": 0.1, "arb_frequency": 5, "do_arb": False}
+    )
+    assert (config.noise_trader_ratio, config.protocol_fee_split) == (1.5, 0.1)
+    assert (config.arb_frequency, config.do_arb) == (5, False)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("price_noise_sigma", 0.01), ("turnover_penalty", 0.1), ("arb_quality", 0.5),
+     ("do_trades", True)],
+)  # fmt: skip
+def test_unsupported_settings_are_refused_not_dropped(key, value):
+    with pytest.raises(ValueError, match=rf"settings\['{key}'\] is {value!r}: quantamm_eqx has no"):
+        config_from_settings({key: value})
+    default = {"price_noise_sigma": 0.0, "turnover_penalty": 0.0, "arb_quality": 1.0}
+    config_from_settings({key: default.get(key, False)})  # the default is accepted

@@ -27,8 +27,22 @@ SETTINGS_KEYS: dict[str, str] = {
     "fees": "fees",
     "gas_cost": "gas_cost",
     "arb_fees": "arb_fees",
+    "noise_trader_ratio": "noise_trader_ratio",
+    "protocol_fee_split": "protocol_fee_split",
+    "arb_frequency": "arb_frequency",
+    "do_arb": "do_arb",
     "ste_min_max_weight": "ste_min_max_weight",
     "ste_max_change": "ste_max_change",
+}
+
+
+#: Reference settings that change a run of these pools but have no counterpart here yet:
+#: key -> (the reference's default, what it does). A non-default value is refused.
+UNSUPPORTED_SETTINGS: dict[str, tuple[Any, str]] = {
+    "price_noise_sigma": (0.0, "log-normal price noise in training"),
+    "turnover_penalty": (0.0, "a turnover penalty on the training objective"),
+    "arb_quality": (1.0, "partial arbitrage"),
+    "do_trades": (False, "a user's own trade series"),
 }
 
 
@@ -36,8 +50,16 @@ def config_from_settings(settings: Mapping[str, Any]) -> SimulationConfig:
     """A [`SimulationConfig`][quantamm_eqx.SimulationConfig] from reference settings.
 
     Keys are those of the reference's `run_fingerprint` (and of the golden vectors'
-    `settings`); unknown keys are ignored and missing ones take the reference's defaults,
-    which are `SimulationConfig`'s defaults.
+    `settings`), including its realism options (`noise_trader_ratio`,
+    `protocol_fee_split`, `arb_frequency`, `do_arb`); keys that do not change a run of
+    these pools are ignored and missing ones take the reference's defaults, which are
+    `SimulationConfig`'s defaults.
+
+    **Raises:**
+
+    `ValueError` naming a key of `UNSUPPORTED_SETTINGS` (`price_noise_sigma`,
+    `turnover_penalty`, `arb_quality`, `do_trades`) set to anything but its default: the
+    run would silently differ from the reference's.
 
     **Example:**
 
@@ -50,6 +72,13 @@ def config_from_settings(settings: Mapping[str, Any]) -> SimulationConfig:
     (60, 'approx_optimal', 0.0003)
     ```
     """
+    for key, (default, meaning) in UNSUPPORTED_SETTINGS.items():
+        if key in settings and settings[key] is not None and settings[key] != default:
+            raise ValueError(
+                f"settings[{key!r}] is {settings[key]!r}: quantamm_eqx has no {meaning} yet, "
+                f"so the run would differ from the reference's. Set it to {default!r} (its "
+                "default) to compare without it."
+            )
     given = {
         field: settings[key]
         for field, key in SETTINGS_KEYS.items()

@@ -5,12 +5,14 @@ from ._arbitrage import AbstractArbitrage as AbstractArbitrage
 from ._arbitrage import Costs as Costs
 from ._arbitrage import Signatures as Signatures
 from ._arbitrage import arbitrage_profit_test as arbitrage_profit_test
+from ._arbitrage import retail_and_protocol_fees as retail_and_protocol_fees
 from ._arbitrage import signatures as signatures
 from ._arbitrage import zero_fee_trade as zero_fee_trade
 from ._exact_arbitrage import ExactArbitrage as ExactArbitrage
 from ._hodl import hodl_values as hodl_values
 from ._hodl import rebalanced_values as rebalanced_values
 from ._reference_arbitrage import ReferenceArbitrage as ReferenceArbitrage
+from ._reserves import sparse_arbitrage_reserves as sparse_arbitrage_reserves
 from ._schedule import minute_weights as minute_weights
 from ._schedule import weight_schedule as weight_schedule
 from ._simulate import Simulation as Simulation

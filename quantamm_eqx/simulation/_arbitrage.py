@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
+from .._config import SimulationConfig
 from .._custom_types import AssetVector
 
 
@@ -139,3 +140,42 @@ def arbitrage_profit_test(
     profit = -jnp.sum(trade * prices) - gas_cost
     external_cost = 0.5 * arb_fees * jnp.sum(jnp.abs(trade) * prices)
     return profit >= external_cost
+
+
+def retail_and_protocol_fees(
+    before: AssetVector, after: AssetVector, prices: AssetVector, config: SimulationConfig
+) -> AssetVector:
+    """The reserves after a phase's trade `after - before`, with retail flow and the
+    protocol's share of the swap fee (the reference's static path).
+
+    - Retail (noise) traders, `noise_trader_ratio = r > 0`: they pay the pool, net of the
+      protocol's share, `r * fees * (1 - protocol_fee_split) * sum(max(D, 0) * p)` (the
+      arbitrage's inbound value times `r`), added by scaling every reserve by
+      `1 + income / sum(after * p)`, which leaves the pool's quoted prices unchanged.
+    - Protocol fee, `protocol_fee_split > 0`: the protocol takes
+      `max(D, 0) * fees * protocol_fee_split` of the inbound token.
+
+    A phase that does not trade (`D = 0`) earns and pays nothing.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx import SimulationConfig
+    >>> from quantamm_eqx.simulation import retail_and_protocol_fees
+    >>> before, after, prices = jnp.array([1.0, 1.0]), jnp.array([1.1, 0.91]), jnp.ones(2)
+    >>> config = SimulationConfig(fees=0.01, protocol_fee_split=0.5)
+    >>> [round(float(r), 6) for r in retail_and_protocol_fees(before, after, prices, config)]
+    [1.0995, 0.91]
+    ```
+    """
+    ratio, split = config.noise_trader_ratio, config.protocol_fee_split
+    if ratio == 0 and split == 0:
+        return after
+    inbound = jnp.maximum(after - before, 0.0)
+    if ratio > 0:
+        income = ratio * config.fees * (1 - split) * jnp.sum(inbound * prices)
+        after = after * (1 + income / jnp.sum(after * prices))
+    if split > 0:
+        after = after - inbound * config.fees * split
+    return after

@@ -16,7 +16,14 @@ from jaxtyping import Array, Float
 from .._config import SimulationConfig
 from .._custom_types import AssetVector
 from ..weights._schedule import WeightSchedule
-from ._arbitrage import AbstractArbitrage, Costs, arbitrage_profit_test, signatures, zero_fee_trade
+from ._arbitrage import (
+    AbstractArbitrage,
+    Costs,
+    arbitrage_profit_test,
+    retail_and_protocol_fees,
+    signatures,
+    zero_fee_trade,
+)
 from ._exact_arbitrage import ExactArbitrage
 from ._reference_arbitrage import ReferenceArbitrage
 
@@ -88,6 +95,39 @@ def no_fee_reserves(
     return _scan_blocks(schedule, prices, carry, block_fn)
 
 
+def _minute_step(config: SimulationConfig, n_assets: int, scale: AssetVector):
+    """`(terms_of, minute)`: the reserve-independent terms of a phase (weights, prices) and
+    one minute's two phases, `minute(reserves, inputs) -> (reserves, reserves)` with inputs
+    `(previous_weights, weights, prices, lagged_terms, terms)`."""
+    sigs = signatures(n_assets)
+    arbitrage = ARBITRAGE[config.arbitrage]
+    costs = Costs(config.fees, config.gas_cost, config.arb_fees)
+    terms_over = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None, None))
+
+    def terms_of(weights, prices):
+        if config.fees == 0:
+            return None
+        return terms_over(weights, prices, config.fees, sigs, scale)
+
+    def phase(reserves, weights, minute_prices, terms):
+        if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
+            trade = zero_fee_trade(reserves, weights, minute_prices)
+            trade_happens = arbitrage_profit_test(
+                trade, minute_prices, config.gas_cost, config.arb_fees
+            )
+            return jnp.where(trade_happens, reserves + trade, reserves)
+        after = arbitrage.phase(reserves, weights, minute_prices, terms, costs, sigs)
+        return retail_and_protocol_fees(reserves, after, minute_prices, config)
+
+    def minute(reserves, inputs):
+        previous_weights, weights, minute_prices, lagged_terms, terms = inputs
+        reserves = phase(reserves, previous_weights, minute_prices, lagged_terms)
+        reserves = phase(reserves, weights, minute_prices, terms)
+        return reserves, reserves
+
+    return terms_of, minute
+
+
 def fee_reserves(
     schedule: WeightSchedule,
     prices: Float[Array, "rows asset"],
@@ -100,41 +140,18 @@ def fee_reserves(
     B at the new weights (weights moved). In each, the candidate trade is the best
     signature's optimal trade (evaluated by the `ARBITRAGE` rule that `config.arbitrage`
     names; the closed-form zero-fee move when `fees == 0`), executed only if the arbitrageur's
-    profit covers `gas_cost` and `arb_fees`.
+    profit covers `gas_cost` and `arb_fees`; then retail flow and the protocol's fee share
+    ([`retail_and_protocol_fees`][quantamm_eqx.simulation.retail_and_protocol_fees]).
     """
-    n_assets = prices.shape[1]
-    sigs = signatures(n_assets)
-    arbitrage = ARBITRAGE[config.arbitrage]
-    costs = Costs(config.fees, config.gas_cost, config.arb_fees)
-    terms_over_minutes = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None, None))
     # The reserves' magnitude, for well-conditioned logarithms (it cancels in the trades).
     scale = lax.stop_gradient(initial_reserves)
-
-    def phase(reserves, weights, minute_prices, terms):
-        if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
-            trade = zero_fee_trade(reserves, weights, minute_prices)
-            trade_happens = arbitrage_profit_test(
-                trade, minute_prices, config.gas_cost, config.arb_fees
-            )
-            return jnp.where(trade_happens, reserves + trade, reserves)
-        return arbitrage.phase(reserves, weights, minute_prices, terms, costs, sigs)
-
-    def minute(reserves, inputs):
-        previous_weights, weights, minute_prices, lagged_terms, terms = inputs
-        reserves = phase(reserves, previous_weights, minute_prices, lagged_terms)
-        reserves = phase(reserves, weights, minute_prices, terms)
-        return reserves, reserves
+    terms_of, minute = _minute_step(config, prices.shape[1], scale)
 
     def block_fn(carry: Carry, weights: Array, block_prices: Array) -> tuple[Carry, Array]:
         reserves, last_weights = carry
         previous_weights = _lagged(last_weights, weights)
-        if config.fees == 0:
-            terms = lagged_terms = None
-        else:
-            terms = terms_over_minutes(weights, block_prices, config.fees, sigs, scale)
-            lagged_terms = terms_over_minutes(
-                previous_weights, block_prices, config.fees, sigs, scale
-            )
+        terms = terms_of(weights, block_prices)
+        lagged_terms = terms_of(previous_weights, block_prices)
         inputs = (previous_weights, weights, block_prices, lagged_terms, terms)
         # Two minutes per loop iteration: about 12% faster on CPU (benchmarks/README.md).
         reserves, path = lax.scan(minute, reserves, inputs, unroll=2)
@@ -142,3 +159,45 @@ def fee_reserves(
 
     carry = (initial_reserves, schedule.initial_weights)
     return _scan_blocks(schedule, prices, carry, block_fn)
+
+
+def sparse_arbitrage_reserves(
+    weights: Float[Array, "rows asset"],
+    prices: Float[Array, "rows asset"],
+    initial_reserves: AssetVector,
+    config: SimulationConfig,
+) -> Float[Array, "rows asset"]:
+    """Reserves when arbitrageurs trade every `config.arb_frequency` minutes only.
+
+    As the reference does: the steps are minutes `0, f, 2f, ...` of the bout; step `k` has
+    phase A at step `k - 1`'s weights (minutes in between are never seen) and phase B at
+    its own, each as every minute otherwise (the zero-fee move when `fees == 0`); the
+    reserves are held between steps.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx import SimulationConfig
+    >>> from quantamm_eqx.simulation import sparse_arbitrage_reserves
+    >>> prices = jnp.linspace(jnp.array([1.0, 1.0]), jnp.array([1.1, 1.0]), 7)
+    >>> weights = jnp.full((7, 2), 0.5)
+    >>> config = SimulationConfig(fees=0.003, arb_frequency=3)
+    >>> reserves = sparse_arbitrage_reserves(weights, prices, jnp.ones(2), config)
+    >>> bool((reserves[1] == reserves[0]).all() and (reserves[3] != reserves[2]).any())
+    True
+    ```
+    """
+    step = config.arb_frequency
+    step_weights, step_prices = weights[::step], prices[::step]
+    previous = jnp.concatenate([weights[:1], step_weights[:-1]], axis=0)
+    terms_of, minute = _minute_step(config, prices.shape[1], lax.stop_gradient(initial_reserves))
+    inputs = (
+        previous,
+        step_weights,
+        step_prices,
+        terms_of(previous, step_prices),
+        terms_of(step_weights, step_prices),
+    )
+    _, path = lax.scan(minute, initial_reserves, inputs)
+    return jnp.repeat(path, step, axis=0)[: prices.shape[0]]

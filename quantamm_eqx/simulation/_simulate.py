@@ -9,7 +9,7 @@ from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
 from ..estimators._method import Method
 from ..pools._base import AbstractTFMMPool
-from ._reserves import fee_reserves, no_fee_reserves
+from ._reserves import fee_reserves, no_fee_reserves, sparse_arbitrage_reserves
 from ._schedule import checked_bout_inputs, schedule_validated
 
 
@@ -108,15 +108,20 @@ def simulate_validated(
     initial_weights = schedule.initial_weights
     initial_reserves = initial_weights * config.initial_pool_value / local_prices[0]
     weights = schedule.weights()
-    if config.has_fees:
+    if not config.do_arb:
+        reserves = jnp.broadcast_to(initial_reserves, local_prices.shape)
+    elif config.arb_frequency > 1:
+        reserves = sparse_arbitrage_reserves(weights, local_prices, initial_reserves, config)
+    elif config.has_fees:
         reserves = fee_reserves(schedule, local_prices, initial_reserves, config)
-        # With non-finite weights every fee-paying trade tests invalid and the reserves would
-        # freeze at finite, wrong values: surface them as NaN from the first such minute on,
-        # as the no-fee path does by itself.
-        broken = jnp.cumsum(~jnp.all(jnp.isfinite(weights), axis=-1)) > 0
-        reserves = jnp.where(broken[:, None], jnp.nan, reserves)
     else:
         reserves = no_fee_reserves(schedule, local_prices, initial_reserves)
+    if config.has_fees or not config.do_arb or config.arb_frequency > 1:
+        # With non-finite weights every fee-paying trade tests invalid (or none happens) and
+        # the reserves would stay finite and wrong: surface them as NaN from the first such
+        # minute on, as the no-fee path does by itself.
+        broken = jnp.cumsum(~jnp.all(jnp.isfinite(weights), axis=-1)) > 0
+        reserves = jnp.where(broken[:, None], jnp.nan, reserves)
     return Simulation(
         weights=weights,
         reserves=reserves,
