@@ -2,6 +2,7 @@
 retail (noise) flow, the protocol fee split, arbitrage frequency and the arbitrage switch,
 on the reference's static path (scalar costs), at the README's tolerances."""
 
+import dataclasses
 import pathlib
 
 import equinox as eqx
@@ -11,6 +12,7 @@ from golden import load_scenario
 
 from quantamm_eqx import simulate
 from quantamm_eqx.metrics import daily_log_sharpe
+from quantamm_eqx.simulation import rebalancing_benchmark
 
 REALISM_DIR = pathlib.Path(__file__).parent / "data" / "golden_realism"
 #: The files with scalar costs (the `dynamic` ones hold per-minute fee series).
@@ -72,3 +74,20 @@ def test_gradients_match_the_reference(stem):
         if key.startswith("objective_grad_"):
             name = key.removeprefix("objective_grad_")
             np.testing.assert_allclose(getattr(grads, name), expected, rtol=1e-5, atol=1e-8)
+
+
+ALL_PATHS = sorted(REALISM_DIR.glob("*.npz"))
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=[path.stem for path in ALL_PATHS])
+def test_the_rebalancing_benchmark_matches_the_references_lvr(path):
+    # The benchmark depends only on the weights and prices (not on the fee series), so
+    # every file checks it, the per-minute ones included.
+    scenario = load_scenario(path)
+    pool, config = scenario.pool_and_config(weight_clip="reference")
+    config = dataclasses.replace(config, do_arb=True, arb_frequency=1)
+    result = simulate(pool, scenario.prices, config, **scenario.bout)
+    np.testing.assert_allclose(result.weights, scenario.expected["weights"], rtol=1e-9, atol=1e-12)
+    benchmark = rebalancing_benchmark(result, fees=scenario.settings["fees"])
+    np.testing.assert_allclose(benchmark.reserves, scenario.expected["lvr_reserves"], rtol=1e-9)
+    np.testing.assert_allclose(benchmark.values, scenario.expected["lvr_values"], rtol=1e-9)
