@@ -154,3 +154,25 @@ def test_an_unwritable_output_is_refused_before_training(tmp_path, monkeypatch, 
     monkeypatch.setattr(_result_set, "tempfile", types.SimpleNamespace(mkdtemp=read_only))
     assert main([*TRAIN, "--output", str(tmp_path)]) == 2
     assert f"--output {tmp_path} is not writable (Permission denied)" in capsys.readouterr().err
+
+
+def test_train_interrupted_after_training_keeps_the_trained_pool(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the held-out results are computed: the trained pool is kept, and no
+    half-made results are published."""
+    import types
+
+    import quantamm_eqx
+
+    def trained_fit(pool, *args, checkpoint, checkpoint_metadata, **kwargs):
+        quantamm_eqx.save_pool(checkpoint, pool, metadata=checkpoint_metadata)
+        return types.SimpleNamespace(pool=pool)
+
+    def interrupted_simulate(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(quantamm_eqx, "fit", trained_fit)
+    monkeypatch.setattr(quantamm_eqx, "simulate", interrupted_simulate)
+    _old_run(tmp_path)
+    assert main([*TRAIN, "--output", str(tmp_path)]) == 130
+    assert "the best pool so far is in" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "pool.eqx", "pool.json"]

@@ -54,16 +54,33 @@ def run_train(args: argparse.Namespace) -> int:
     )
     pool_metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
     with result_set(args.output, TRAIN_FILES) as files:  # refuses an unwritable folder now
-        trained = _train(args, files, pool, prices.prices.astype(dtype), config, pool_metadata)
-        _report(args, files, pool, trained, prices, config, dtype, n_train)
+        try:
+            trained = _train(args, files, pool, prices.prices.astype(dtype), config, pool_metadata)
+            _report(args, files, pool, trained, prices, config, dtype, n_train)
+        except KeyboardInterrupt:
+            _publish_pool_only(args, files)
+            raise
     checkpoint = args.output / "pool.eqx"
     say(f"Trained pool: {checkpoint} (reload with --checkpoint {checkpoint}).")
     return 0
 
 
+def _publish_pool_only(args, files: ResultSet) -> None:
+    """On Ctrl-C: publish the best pool so far (with its pool.json), without the results
+    and plots that may be half-staged; nothing if no pool was saved yet."""
+    if not (files.stage / "pool.eqx").exists():
+        return
+    for name in RESULT_FILES:
+        (files.stage / name).unlink(missing_ok=True)
+    files.publish()
+    say(
+        f"\nInterrupted: the best pool so far is in {args.output / 'pool.eqx'} (with its "
+        "pool.json; no results or plots)."
+    )
+
+
 def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
-    """`fit`, saving the best pool so far in the staged set; on Ctrl-C, that pool is
-    published (with its pool.json) before the interrupt goes on."""
+    """`fit`, saving the best pool so far in the staged set as it goes."""
     import jax
 
     from .. import fit, save_pool
@@ -92,14 +109,6 @@ def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
             f"{error} (On the command line, `bout_length` is --bout-days and `burn_in` is "
             "--burn-in-days, in minutes (days x 1440); `val_fraction` is --val-fraction.)"
         ) from error
-    except KeyboardInterrupt:
-        if checkpoint.exists():
-            files.publish()
-            say(
-                f"\nInterrupted: the best pool so far is in {args.output / 'pool.eqx'} (with "
-                "its pool.json; no results or plots)."
-            )
-        raise
     save_pool(checkpoint, trained.pool, metadata=pool_metadata)
     return trained
 
