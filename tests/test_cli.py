@@ -85,6 +85,8 @@ def test_train_then_simulate_its_checkpoint_then_plot(tmp_path):
         "30",
         "--batch-size",
         "2",
+        "--val-fraction",
+        "0.05",  # a short held-out span: four months to simulate, not nineteen
         "--no-progress",
         "--output",
         str(trained),
