@@ -103,6 +103,7 @@ def test_the_associative_estimator_trains_as_the_scan_does():
     np.testing.assert_allclose(parallel.train_objective, scan.train_objective, rtol=1e-8)
 
 
+@pytest.mark.slow  # 30 s; tests/test_training_step.py checks a population step is each member's
 def test_a_population_trains_every_member_and_returns_the_best():
     members = [
         MomentumPool.from_memory_days(
