@@ -74,3 +74,30 @@ def test_a_date_that_is_not_one_names_the_option(option, capsys):
     error = capsys.readouterr().err
     assert f"argument {option}: 'notadate' is neither a minute index" in error
     assert "`when`" not in error
+
+
+def test_the_realism_options_reach_the_configuration():
+    import numpy as np
+
+    from quantamm_eqx.cli._config import simulation_config
+
+    parser = build_parser()
+    argv = ["simulate", "--fees", "0.003", "--noise-trader-ratio", "1.5"]
+    argv += ["--protocol-fee-split", "1", "--arb-frequency", "5"]
+    config = simulation_config(parser.parse_args(argv), np.float64)
+    assert (config.noise_trader_ratio, config.protocol_fee_split) == (1.5, 1.0)
+    assert (config.arb_frequency, config.do_arb) == (5, True)
+    assert not simulation_config(parser.parse_args(["simulate", "--no-arb"]), np.float64).do_arb
+    for argv, message in [
+        (["--noise-trader-ratio", "2"], "--noise-trader-ratio 2 shares out swap fees, and --fees"),
+        (["--protocol-fee-split", "0.5"], "--protocol-fee-split 0.5 shares out swap fees"),
+        (["--no-arb", "--arb-frequency", "5"], "--no-arb turns arbitrage off"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            simulation_config(parser.parse_args(["simulate", *argv]), np.float64)
+
+
+def test_a_protocol_share_above_one_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["simulate", "--protocol-fee-split", "1.5"])
+    assert "argument --protocol-fee-split: must lie in [0, 1], got 1.5" in capsys.readouterr().err

@@ -30,6 +30,19 @@ def simulation_config(args: argparse.Namespace, dtype):
             f"--arbitrage {args.arbitrage} decides trades that pay a swap fee, and --fees is 0; "
             "set --fees or drop --arbitrage."
         )
+    for option, value in (
+        ("--noise-trader-ratio", args.noise_trader_ratio),
+        ("--protocol-fee-split", args.protocol_fee_split),
+    ):
+        if value > 0 and args.fees == 0:
+            raise ValueError(
+                f"{option} {value:g} shares out swap fees, and --fees is 0; set --fees or "
+                f"drop {option}."
+            )
+    if args.no_arb and args.arb_frequency != 1:
+        raise ValueError(
+            "--no-arb turns arbitrage off, so --arb-frequency has nothing to set; drop one."
+        )
     return SimulationConfig(
         chunk_period=args.chunk_period,
         weight_interpolation_period=args.interpolation_period or args.chunk_period,
@@ -40,6 +53,10 @@ def simulation_config(args: argparse.Namespace, dtype):
         fees=args.fees,
         gas_cost=args.gas_cost,
         arb_fees=args.arb_fees,
+        noise_trader_ratio=args.noise_trader_ratio,
+        protocol_fee_split=args.protocol_fee_split,
+        arb_frequency=args.arb_frequency,
+        do_arb=not args.no_arb,
         arbitrage=args.arbitrage,
         weight_clip=args.weight_clip,
         mode=args.mode,

@@ -13,6 +13,7 @@ from ._types import (
     number_list,
     positive_float,
     positive_int,
+    share,
 )
 
 #: The names of the built-in pools, the choices of --pool: the keys of
@@ -202,6 +203,31 @@ def pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
         default="exact",
         help="with --fees: make every arbitrage trade the market calls for (exact), or "
         "reproduce quantammsim's rounding-decided rule, whose values end low (default: exact)",
+    )
+    market.add_argument(
+        "--noise-trader-ratio",
+        type=non_negative_float,
+        default=0.0,
+        metavar="RATIO",
+        help="with --fees: retail volume per unit of arbitrage inflow, whose swap fees the "
+        "pool keeps (default: 0)",
+    )
+    market.add_argument(
+        "--protocol-fee-split",
+        type=share,
+        default=0.0,
+        metavar="SHARE",
+        help="with --fees: the protocol's share of the swap fees (default: 0)",
+    )
+    market.add_argument(
+        "--arb-frequency",
+        type=positive_int,
+        default=1,
+        metavar="MINUTES",
+        help="arbitrageurs trade every this many minutes (default: 1)",
+    )
+    market.add_argument(
+        "--no-arb", action="store_true", help="no arbitrage at all: the reserves never move"
     )
     market.add_argument(
         "--initial-value",
