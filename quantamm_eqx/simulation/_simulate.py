@@ -108,18 +108,19 @@ def simulate_validated(
     initial_weights = schedule.initial_weights
     initial_reserves = initial_weights * config.initial_pool_value / local_prices[0]
     weights = schedule.weights()
-    if not config.do_arb:
-        reserves = jnp.broadcast_to(initial_reserves, local_prices.shape)
-    elif config.arb_frequency > 1:
-        reserves = sparse_arbitrage_reserves(weights, local_prices, initial_reserves, config)
-    elif config.has_fees:
-        reserves = fee_reserves(schedule, local_prices, initial_reserves, config)
-    else:
+    if config.do_arb and config.arb_frequency == 1 and not config.has_fees:
+        # The closed form: non-finite weights make the reserves NaN by themselves.
         reserves = no_fee_reserves(schedule, local_prices, initial_reserves)
-    if config.has_fees or not config.do_arb or config.arb_frequency > 1:
+    else:
+        if not config.do_arb:
+            reserves = jnp.broadcast_to(initial_reserves, local_prices.shape)
+        elif config.arb_frequency > 1:
+            reserves = sparse_arbitrage_reserves(weights, local_prices, initial_reserves, config)
+        else:
+            reserves = fee_reserves(schedule, local_prices, initial_reserves, config)
         # With non-finite weights every fee-paying trade tests invalid (or none happens) and
         # the reserves would stay finite and wrong: surface them as NaN from the first such
-        # minute on, as the no-fee path does by itself.
+        # minute on.
         broken = jnp.cumsum(~jnp.all(jnp.isfinite(weights), axis=-1)) > 0
         reserves = jnp.where(broken[:, None], jnp.nan, reserves)
     return Simulation(

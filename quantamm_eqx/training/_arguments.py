@@ -19,12 +19,10 @@ def checked_optimizer(optimizer: object) -> optax.GradientTransformation:
 
 def check_key(key: object) -> None:
     """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`)."""
-    if isinstance(key, jax.Array):
-        if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ():
-            return
-        if key.dtype == jnp.uint32 and key.shape == (2,):
-            return
-        raise ValueError(f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}.")
-    raise ArgumentTypeError(
-        f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}."
-    )
+    message = f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}."
+    if not isinstance(key, jax.Array):
+        raise ArgumentTypeError(message)
+    typed = jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ()
+    raw = key.dtype == jnp.uint32 and key.shape == (2,)
+    if not (typed or raw):
+        raise ValueError(message)
