@@ -23,7 +23,10 @@ from .pools import MomentumPool as MomentumPool
 from .pools import ParamSpec as ParamSpec
 from .pools import parameter_specs as parameter_specs
 from .pools import trainable_filter as trainable_filter
+from .simulation import Attribution as Attribution
+from .simulation import MarketSeries as MarketSeries
 from .simulation import Simulation as Simulation
+from .simulation import attribution as attribution
 from .simulation import hodl_values as hodl_values
 from .simulation import minute_weights as minute_weights
 from .simulation import rebalanced_values as rebalanced_values

@@ -32,9 +32,9 @@ POOL = MomentumPool.from_memory_days(3, memory_days=2.0, k_per_day=50.0, chunk_p
 def test_retail_flow_never_lowers_reserves_and_keeps_quoted_prices(before, trade, prices, ratio):
     after = before * (1 + trade)
     weights = np.array([0.2, 0.3, 0.5])
-    config = SimulationConfig(fees=0.003, noise_trader_ratio=ratio)
+    config = SimulationConfig(noise_trader_ratio=ratio)
     arrays = (jnp.asarray(before), jnp.asarray(after), jnp.asarray(prices))
-    with_retail = np.asarray(retail_and_protocol_fees(*arrays, config))
+    with_retail = np.asarray(retail_and_protocol_fees(*arrays, jnp.asarray(0.003), config))
     assert np.all(with_retail >= after)
     quoted = weights * np.sum(after * prices) / after
     quoted_retail = weights * np.sum(with_retail * prices) / with_retail

@@ -47,7 +47,7 @@ def test_price_doubling_in_a_half_half_pool():
     np.testing.assert_allclose(reserves[1], [1 / np.sqrt(2), np.sqrt(2)], rtol=1e-15)
     # The fee path with a zero fee (and a threshold that the trade clears) agrees.
     config = SimulationConfig(gas_cost=1e-9)
-    with_threshold = fee_reserves(schedule, prices, jnp.array([1.0, 1.0]), config)
+    with_threshold = fee_reserves(schedule, prices, jnp.array([1.0, 1.0]), config).reserves
     np.testing.assert_allclose(with_threshold[1], [1 / np.sqrt(2), np.sqrt(2)], rtol=1e-14)
 
 
@@ -100,7 +100,7 @@ def test_fee_path_keeps_reserves_positive_and_never_lowers_the_invariant(path):
     weights, prices, config = path
     schedule = constant_weights(weights, n_rows=prices.shape[0])
     initial = jnp.asarray(weights * 1e6 / prices[0])
-    reserves = np.asarray(fee_reserves(schedule, jnp.asarray(prices), initial, config))
+    reserves = np.asarray(fee_reserves(schedule, jnp.asarray(prices), initial, config).reserves)
     assert np.all(reserves > 0)
     invariant = np.prod(np.vstack([initial, reserves]) ** weights, axis=1)
     steps = invariant[1:] / invariant[:-1] - 1
@@ -119,7 +119,8 @@ def test_moves_inside_the_no_arbitrage_band_trade_nothing(fee, fraction, raw_wei
     prices = np.array([[1.0, 2.0, 3.0], [np.exp(fraction * band), 2.0, 3.0]])
     schedule = constant_weights(weights, n_rows=2)
     initial = jnp.asarray(weights * 1e6 / prices[0])
-    reserves = fee_reserves(schedule, jnp.asarray(prices), initial, SimulationConfig(fees=fee))
+    flows = fee_reserves(schedule, jnp.asarray(prices), initial, SimulationConfig(fees=fee))
+    reserves = flows.reserves
     np.testing.assert_array_equal(reserves[1], initial)
 
 
@@ -144,7 +145,7 @@ def test_arbitrage_names_are_the_configurable_ones():
     from typing import get_args
 
     from quantamm_eqx._config import Arbitrage
-    from quantamm_eqx.simulation._reserves import ARBITRAGE
+    from quantamm_eqx.simulation._minute import ARBITRAGE
 
     assert set(ARBITRAGE) == set(get_args(Arbitrage))
 

@@ -148,6 +148,8 @@ TYPES_SCRIPT = textwrap.dedent(
                r"got str", entry, "momentum", prices, config, **bout)
         expect(r"`prices` must be array-like of numbers; got NoneType", entry, pool, None,
                config, **bout)
+    expect(r"`market` must be a MarketSeries, e\.g\. MarketSeries\(fees=.*got dict",
+           q.simulate, pool, prices, config, **bout, market={"fees": 0.003})
     fit_args = dict(bout_length=2 * 1440, steps=2, key=jax.random.key(0), progress=False)
     for name, value, pattern in [
         ("optimizer", "adam", r"`optimizer` must be an optax\.GradientTransformation, e\.g\."),

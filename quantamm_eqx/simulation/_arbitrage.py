@@ -74,7 +74,7 @@ class AbstractArbitrage(eqx.Module):
         self,
         weights: AssetVector,
         prices: AssetVector,
-        fees: float,
+        fees: float | Float[Array, ""],
         sigs: Signatures,
         scale: AssetVector,
     ) -> Any:
@@ -119,7 +119,10 @@ def zero_fee_trade(reserves: AssetVector, weights: AssetVector, prices: AssetVec
 
 
 def arbitrage_profit_test(
-    trade: AssetVector, prices: AssetVector, gas_cost: float, arb_fees: float
+    trade: AssetVector,
+    prices: AssetVector,
+    gas_cost: float | Float[Array, ""],
+    arb_fees: float | Float[Array, ""],
 ) -> Bool[Array, ""]:
     """Whether an arbitrageur executes `trade`.
 
@@ -143,16 +146,20 @@ def arbitrage_profit_test(
 
 
 def retail_and_protocol_fees(
-    before: AssetVector, after: AssetVector, prices: AssetVector, config: SimulationConfig
+    before: AssetVector,
+    after: AssetVector,
+    prices: AssetVector,
+    fees: Float[ArrayLike, ""],
+    config: SimulationConfig,
 ) -> AssetVector:
-    """The reserves after a phase's trade `after - before`, with retail flow and the
-    protocol's share of the swap fee (the reference's static path).
+    """The reserves after a phase's trade `after - before` at swap fee `fees`, with retail
+    flow and the protocol's share of the swap fee (the reference's static path).
 
-    - Retail (noise) traders, `noise_trader_ratio = r > 0`: they pay the pool, net of the
-      protocol's share, `r * fees * (1 - protocol_fee_split) * sum(max(D, 0) * p)` (the
-      arbitrage's inbound value times `r`), added by scaling every reserve by
+    - Retail (noise) traders, `config.noise_trader_ratio = r > 0`: they pay the pool, net
+      of the protocol's share, `r * fees * (1 - protocol_fee_split) * sum(max(D, 0) * p)`
+      (the arbitrage's inbound value times `r`), added by scaling every reserve by
       `1 + income / sum(after * p)`, which leaves the pool's quoted prices unchanged.
-    - Protocol fee, `protocol_fee_split > 0`: the protocol takes
+    - Protocol fee, `config.protocol_fee_split > 0`: the protocol takes
       `max(D, 0) * fees * protocol_fee_split` of the inbound token.
 
     A phase that does not trade (`D = 0`) earns and pays nothing.
@@ -164,8 +171,9 @@ def retail_and_protocol_fees(
     >>> from quantamm_eqx import SimulationConfig
     >>> from quantamm_eqx.simulation import retail_and_protocol_fees
     >>> before, after, prices = jnp.array([1.0, 1.0]), jnp.array([1.1, 0.91]), jnp.ones(2)
-    >>> config = SimulationConfig(fees=0.01, protocol_fee_split=0.5)
-    >>> [round(float(r), 6) for r in retail_and_protocol_fees(before, after, prices, config)]
+    >>> config = SimulationConfig(protocol_fee_split=0.5)
+    >>> reserves = retail_and_protocol_fees(before, after, prices, 0.01, config)
+    >>> [round(float(r), 6) for r in reserves]
     [1.0995, 0.91]
     ```
     """
@@ -174,8 +182,8 @@ def retail_and_protocol_fees(
         return after
     inbound = jnp.maximum(after - before, 0.0)
     if ratio > 0:
-        income = ratio * config.fees * (1 - split) * jnp.sum(inbound * prices)
+        income = ratio * fees * (1 - split) * jnp.sum(inbound * prices)
         after = after * (1 + income / jnp.sum(after * prices))
     if split > 0:
-        after = after - inbound * config.fees * split
+        after = after - inbound * fees * split
     return after

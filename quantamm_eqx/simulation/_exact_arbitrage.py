@@ -18,6 +18,7 @@ class PairTerms(NamedTuple):
     pair_prices: Float[Array, "*batch signature 2"]
     log_offset: Float[Array, "*batch signature"]
     inverse_scale: Float[Array, "*batch asset"]
+    inverse_gamma: Float[Array, "*batch"]
 
 
 class ExactArbitrage(AbstractArbitrage):
@@ -67,7 +68,7 @@ class ExactArbitrage(AbstractArbitrage):
         self,
         weights: AssetVector,
         prices: AssetVector,
-        fees: float,
+        fees: float | Float[Array, ""],
         sigs: Signatures,
         scale: AssetVector,
     ) -> PairTerms:
@@ -75,10 +76,11 @@ class ExactArbitrage(AbstractArbitrage):
         active_weights = pair_weights / (pair_weights[:, :1] + pair_weights[:, 1:])
         # s = log(R_out / S_out) - log(R_in / S_in) + log_offset (see the class docstring).
         value_per_weight = (scale * prices / weights)[sigs.pairs]
-        log_offset = jnp.log(value_per_weight[:, 1] / value_per_weight[:, 0]) + jnp.log1p(
-            -jnp.asarray(fees, weights.dtype)
+        fees = jnp.asarray(fees, weights.dtype)
+        log_offset = jnp.log(value_per_weight[:, 1] / value_per_weight[:, 0]) + jnp.log1p(-fees)
+        return PairTerms(
+            active_weights, prices[sigs.pairs], log_offset, 1.0 / scale, 1.0 / (1.0 - fees)
         )
-        return PairTerms(active_weights, prices[sigs.pairs], log_offset, 1.0 / scale)
 
     def phase(
         self,
@@ -96,8 +98,8 @@ class ExactArbitrage(AbstractArbitrage):
         exponents = (
             excess[:, None] * terms.active_weights[:, ::-1] * jnp.asarray([1.0, -1.0], dtype)
         )
-        gamma = 1.0 - jnp.asarray(costs.fees, dtype)
-        inverse_gamma = jnp.where(jnp.asarray(sigs.inbound, bool), 1.0 / gamma, 1.0)
+        # `costs.fees` is in the terms: 1 / gamma, computed in parallel over minutes.
+        inverse_gamma = jnp.where(jnp.asarray(sigs.inbound, bool), terms.inverse_gamma, 1.0)
         pair_reserves = reserves[sigs.pairs]
         trades = inverse_gamma * pair_reserves * jnp.expm1(exponents)
         valid = (excess > 0) & (pair_reserves[:, 1] + trades[:, 1] > 0)

@@ -57,7 +57,7 @@ class ReferenceArbitrage(AbstractArbitrage):
         self,
         weights: AssetVector,
         prices: AssetVector,
-        fees: float,
+        fees: float | Float[Array, ""],
         sigs: Signatures,
         scale: AssetVector,
     ) -> SignatureFactors:

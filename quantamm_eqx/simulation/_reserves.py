@@ -7,6 +7,7 @@ keeps one carry per block rather than per-minute intermediates.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -16,46 +17,41 @@ from jaxtyping import Array, Float
 from .._config import SimulationConfig
 from .._custom_types import AssetVector
 from ..weights._schedule import WeightSchedule
-from ._arbitrage import (
-    AbstractArbitrage,
-    Costs,
-    arbitrage_profit_test,
-    retail_and_protocol_fees,
-    signatures,
-    zero_fee_trade,
-)
-from ._exact_arbitrage import ExactArbitrage
-from ._reference_arbitrage import ReferenceArbitrage
+from ._market import NO_SERIES, BoutCosts
+from ._minute import Flows, minute_step, no_flows
 
 Carry = tuple[Array, ...]
-
-#: The arbitrage rules by `SimulationConfig.arbitrage` name.
-ARBITRAGE: dict[str, AbstractArbitrage] = {
-    "exact": ExactArbitrage(),
-    "reference": ReferenceArbitrage(),
-}
-BlockFn = Callable[
-    [Carry, Float[Array, "chunk asset"], Float[Array, "chunk asset"]],
-    tuple[Carry, Float[Array, "chunk asset"]],
-]
+BlockFn = Callable[[Carry, Float[Array, "chunk asset"], Any], tuple[Carry, Any]]
 
 
 def _scan_blocks(
-    schedule: WeightSchedule, prices: Float[Array, "rows asset"], carry: Carry, block_fn: BlockFn
-) -> Float[Array, "rows asset"]:
-    """Run `block_fn(carry, weights, prices)` over the schedule's blocks; stack its outputs."""
+    schedule: WeightSchedule,
+    prices: Float[Array, "rows asset"],
+    carry: Carry,
+    block_fn: BlockFn,
+    rows=None,
+) -> Any:
+    """Run `block_fn(carry, weights, (prices, rows))` over the schedule's blocks; stack its
+    outputs (a pytree of per-minute rows). `rows` is a pytree of `(rows, ...)` arrays cut
+    into blocks beside the prices."""
     chunk, n_blocks = schedule.chunk_period, schedule.n_blocks
-    padding = n_blocks * chunk - prices.shape[0]
-    padded = jnp.concatenate([prices, jnp.broadcast_to(prices[-1], (padding, prices.shape[1]))])
-    price_blocks = padded.reshape(n_blocks, chunk, prices.shape[1])
+    n_rows = prices.shape[0]
+
+    def blocks(x):
+        padding = n_blocks * chunk - n_rows
+        padded = jnp.concatenate([x, jnp.broadcast_to(x[-1], (padding, *x.shape[1:]))])
+        return padded.reshape(n_blocks, chunk, *x.shape[1:])
 
     @jax.checkpoint
-    def body(carry: Carry, inputs: tuple[Array, Array]) -> tuple[Carry, Array]:
-        index, block_prices = inputs
-        return block_fn(carry, schedule.block(index), block_prices)
+    def body(carry: Carry, inputs: tuple[Array, Any]) -> tuple[Carry, Any]:
+        index, block_inputs = inputs
+        return block_fn(carry, schedule.block(index), block_inputs)
 
-    _, outputs = lax.scan(body, carry, (jnp.arange(n_blocks), price_blocks))
-    return outputs.reshape(n_blocks * chunk, -1)[: prices.shape[0]]
+    block_inputs = jax.tree_util.tree_map(blocks, (prices, rows))
+    _, outputs = lax.scan(body, carry, (jnp.arange(n_blocks), block_inputs))
+    return jax.tree_util.tree_map(
+        lambda x: x.reshape(n_blocks * chunk, *x.shape[2:])[:n_rows], outputs
+    )
 
 
 def _lagged(first: AssetVector, rows: Float[Array, "chunk asset"]) -> Float[Array, "chunk asset"]:
@@ -77,7 +73,8 @@ def no_fee_reserves(
     in parallel within each block.
     """
 
-    def block_fn(carry: Carry, weights: Array, block_prices: Array) -> tuple[Carry, Array]:
+    def block_fn(carry: Carry, weights: Array, inputs: tuple) -> tuple[Carry, Array]:
+        block_prices, _ = inputs
         log_reserves, last_weights, last_prices = carry
         previous_weights = _lagged(last_weights, weights)
         log_price_change = jnp.log(block_prices / _lagged(last_prices, block_prices))
@@ -95,70 +92,86 @@ def no_fee_reserves(
     return _scan_blocks(schedule, prices, carry, block_fn)
 
 
-def _minute_step(config: SimulationConfig, n_assets: int, scale: AssetVector):
-    """`(terms_of, minute)`: the reserve-independent terms of a phase (weights, prices) and
-    one minute's two phases, `minute(reserves, inputs) -> (reserves, reserves)` with inputs
-    `(previous_weights, weights, prices, lagged_terms, terms)`."""
-    sigs = signatures(n_assets)
-    arbitrage = ARBITRAGE[config.arbitrage]
-    costs = Costs(config.fees, config.gas_cost, config.arb_fees)
-    terms_over = jax.vmap(arbitrage.terms, in_axes=(0, 0, None, None, None))
-
-    def terms_of(weights, prices):
-        if config.fees == 0:
-            return None
-        return terms_over(weights, prices, config.fees, sigs, scale)
-
-    def phase(reserves, weights, minute_prices, terms):
-        if config.fees == 0:  # no swap fee: the closed-form move, then the profit test
-            trade = zero_fee_trade(reserves, weights, minute_prices)
-            trade_happens = arbitrage_profit_test(
-                trade, minute_prices, config.gas_cost, config.arb_fees
-            )
-            return jnp.where(trade_happens, reserves + trade, reserves)
-        after = arbitrage.phase(reserves, weights, minute_prices, terms, costs, sigs)
-        return retail_and_protocol_fees(reserves, after, minute_prices, config)
-
-    def minute(reserves, inputs):
-        previous_weights, weights, minute_prices, lagged_terms, terms = inputs
-        reserves = phase(reserves, previous_weights, minute_prices, lagged_terms)
-        reserves = phase(reserves, weights, minute_prices, terms)
-        return reserves, reserves
-
-    return terms_of, minute
-
-
 def fee_reserves(
     schedule: WeightSchedule,
     prices: Float[Array, "rows asset"],
     initial_reserves: AssetVector,
     config: SimulationConfig,
-) -> Float[Array, "rows asset"]:
-    """Reserves with a swap fee, an arbitrage threshold and arbitrage fees (SPEC §5).
+    costs: BoutCosts = NO_SERIES,
+    zero_fee_minutes: bool = True,
+) -> Flows:
+    """Reserves and flows with a swap fee, an arbitrage threshold and arbitrage fees (SPEC §5).
 
     Every minute has two arbitrage phases: A at the previous weights (prices moved), then
     B at the new weights (weights moved). In each, the candidate trade is the best
     signature's optimal trade (evaluated by the `ARBITRAGE` rule that `config.arbitrage`
-    names; the closed-form zero-fee move when `fees == 0`), executed only if the arbitrageur's
+    names; the closed-form zero-fee move at a fee of 0), executed only if the arbitrageur's
     profit covers `gas_cost` and `arb_fees`; then retail flow and the protocol's fee share
     ([`retail_and_protocol_fees`][quantamm_eqx.simulation.retail_and_protocol_fees]).
+    `costs` holds the bout's per-minute series (`None` fields read `config`);
+    `zero_fee_minutes` says whether its fees may hold a 0.
     """
     # The reserves' magnitude, for well-conditioned logarithms (it cancels in the trades).
     scale = lax.stop_gradient(initial_reserves)
-    terms_of, minute = _minute_step(config, prices.shape[1], scale)
+    terms_of, minute = minute_step(config, prices.shape[1], scale, costs, zero_fee_minutes)
 
-    def block_fn(carry: Carry, weights: Array, block_prices: Array) -> tuple[Carry, Array]:
+    def block_fn(carry: Carry, weights: Array, inputs: tuple) -> tuple[Carry, Flows]:
+        block_prices, row_costs = inputs
         reserves, last_weights = carry
         previous_weights = _lagged(last_weights, weights)
-        terms = terms_of(weights, block_prices)
-        lagged_terms = terms_of(previous_weights, block_prices)
-        inputs = (previous_weights, weights, block_prices, lagged_terms, terms)
+        terms = terms_of(weights, block_prices, row_costs.fees)
+        lagged_terms = terms_of(previous_weights, block_prices, row_costs.fees)
+        steps = (previous_weights, weights, block_prices, lagged_terms, terms, row_costs)
         # Two minutes per loop iteration: about 12% faster on CPU (benchmarks/README.md).
-        reserves, path = lax.scan(minute, reserves, inputs, unroll=2)
+        reserves, path = lax.scan(minute, reserves, steps, unroll=2)
         return (reserves, weights[-1]), path
 
     carry = (initial_reserves, schedule.initial_weights)
-    return _scan_blocks(schedule, prices, carry, block_fn)
+    return _scan_blocks(schedule, prices, carry, block_fn, costs)
+
+
+def _window_sums(series: Float[Array, " rows"], step: int) -> Float[Array, " steps"]:
+    """Sums of `series` over consecutive windows of `step` rows (the last may be short)."""
+    padding = -series.shape[0] % step
+    return jnp.concatenate([series, jnp.zeros(padding, series.dtype)]).reshape(-1, step).sum(1)
+
+
+def sparse_flows(
+    weights: Float[Array, "rows asset"],
+    prices: Float[Array, "rows asset"],
+    initial_reserves: AssetVector,
+    config: SimulationConfig,
+    costs: BoutCosts = NO_SERIES,
+    zero_fee_minutes: bool = True,
+) -> Flows:
+    """[`sparse_arbitrage_reserves`][quantamm_eqx.simulation.sparse_arbitrage_reserves]
+    with the flows: a step's flows on its minute's row, zero on the rows in between."""
+    step, rows = config.arb_frequency, prices.shape[0]
+    step_weights, step_prices = weights[::step], prices[::step]
+    previous = jnp.concatenate([weights[:1], step_weights[:-1]], axis=0)
+    step_costs = BoutCosts(
+        *(None if x is None else x[::step] for x in costs[:3]),
+        None if costs.retail_volume is None else _window_sums(costs.retail_volume, step),
+    )
+    scale = lax.stop_gradient(initial_reserves)
+    terms_of, minute = minute_step(config, prices.shape[1], scale, step_costs, zero_fee_minutes)
+    inputs = (
+        previous,
+        step_weights,
+        step_prices,
+        terms_of(previous, step_prices, step_costs.fees),
+        terms_of(step_weights, step_prices, step_costs.fees),
+        step_costs,
+    )
+    _, path = lax.scan(minute, initial_reserves, inputs)
+
+    def on_step_rows(x):
+        return jnp.zeros((rows,), x.dtype).at[::step].set(x)
+
+    return Flows(
+        jnp.repeat(path.reserves, step, axis=0)[:rows],
+        *(on_step_rows(x) for x in path[1:]),
+    )
 
 
 def sparse_arbitrage_reserves(
@@ -188,16 +201,24 @@ def sparse_arbitrage_reserves(
     True
     ```
     """
-    step = config.arb_frequency
-    step_weights, step_prices = weights[::step], prices[::step]
-    previous = jnp.concatenate([weights[:1], step_weights[:-1]], axis=0)
-    terms_of, minute = _minute_step(config, prices.shape[1], lax.stop_gradient(initial_reserves))
-    inputs = (
-        previous,
-        step_weights,
-        step_prices,
-        terms_of(previous, step_prices),
-        terms_of(step_weights, step_prices),
-    )
-    _, path = lax.scan(minute, initial_reserves, inputs)
-    return jnp.repeat(path, step, axis=0)[: prices.shape[0]]
+    return sparse_flows(weights, prices, initial_reserves, config).reserves
+
+
+def held_flows(
+    prices: Float[Array, "rows asset"],
+    initial_reserves: AssetVector,
+    config: SimulationConfig,
+    costs: BoutCosts = NO_SERIES,
+) -> Flows:
+    """No arbitrage (`do_arb=False`): the reserves stay put, but for the pool's share of the
+    retail volume's fees, each minute's added in proportion to every reserve."""
+    held = jnp.broadcast_to(initial_reserves, prices.shape)
+    flows = no_flows(held)
+    if costs.retail_volume is None:
+        return flows
+    fees = config.fees if costs.fees is None else costs.fees
+    paid = jnp.broadcast_to(fees * costs.retail_volume, prices.shape[:1])
+    kept = (1 - config.protocol_fee_split) * paid
+    # Scaling by 1 + kept / (c R0 . p) each minute makes the factor c grow by kept / (R0 . p).
+    factor = 1 + jnp.cumsum(kept / jnp.sum(held * prices, axis=-1))
+    return flows._replace(reserves=held * factor[:, None], retail_fees=paid)

@@ -9,7 +9,9 @@ from .._config import SimulationConfig
 from .._custom_types import AssetVector, PricesLike
 from ..estimators._method import Method
 from ..pools._base import AbstractTFMMPool
-from ._reserves import fee_reserves, no_fee_reserves, sparse_arbitrage_reserves
+from ._market import MarketSeries, bout_costs, market_inputs
+from ._minute import no_flows
+from ._reserves import fee_reserves, held_flows, no_fee_reserves, sparse_flows
 from ._schedule import checked_bout_inputs, schedule_validated
 
 
@@ -24,7 +26,18 @@ class Simulation(eqx.Module):
     - `reserves`: the reserves after that minute's arbitrage, `(bout_length - 1, n_assets)`;
     - `values`: the pool's value `sum(reserves * prices)`, `(bout_length - 1,)`;
     - `prices`: the bout's prices, `(bout_length - 1, n_assets)`;
-    - `initial_reserves`: the reserves at the start, `initial_weights * V0 / prices[0]`.
+    - `initial_reserves`: the reserves at the start, `initial_weights * V0 / prices[0]`;
+    - `arbitrage_profit`: what arbitrageurs took from the pool in that minute, `-sum(D p)`
+      over its trades `D` at that minute's prices: after the swap fees they paid, before
+      their own gas and fees (`(bout_length - 1,)`, numeraire);
+    - `arbitrage_fees`: the swap fees arbitrageurs paid in that minute, protocol's share
+      included;
+    - `retail_fees`: the swap fees retail traders paid in that minute
+      (`noise_trader_ratio` or `MarketSeries.retail_volume`), protocol's share included;
+    - `protocol_fee_split`: the protocol's share of every swap fee (the pool keeps the rest).
+
+    The pool's own fee income is `lp_fees`; see
+    [`attribution`][quantamm_eqx.attribution] for where the return came from.
     """
 
     weights: Float[Array, "rows asset"]
@@ -32,6 +45,21 @@ class Simulation(eqx.Module):
     values: Float[Array, " rows"]
     prices: Float[Array, "rows asset"]
     initial_reserves: AssetVector
+    arbitrage_profit: Float[Array, " rows"]
+    arbitrage_fees: Float[Array, " rows"]
+    retail_fees: Float[Array, " rows"]
+    protocol_fee_split: float = eqx.field(static=True, default=0.0)
+
+    @property
+    def lp_fees(self) -> Float[Array, " rows"]:
+        """The swap fees the pool kept each minute (arbitrage and retail, net of the
+        protocol's share)."""
+        return (1 - self.protocol_fee_split) * (self.arbitrage_fees + self.retail_fees)
+
+    @property
+    def protocol_fees(self) -> Float[Array, " rows"]:
+        """The protocol's share of each minute's swap fees."""
+        return self.protocol_fee_split * (self.arbitrage_fees + self.retail_fees)
 
 
 def simulate(
@@ -42,6 +70,7 @@ def simulate(
     start_index: int | Int[Array, ""],
     bout_length: int,
     method: Method = "scan",
+    market: MarketSeries | None = None,
 ) -> Simulation:
     """Run a pool over a bout: rule, weights, reserves under arbitrage, value.
 
@@ -63,6 +92,9 @@ def simulate(
       `start_index .. start_index + bout_length - 1`.
     - `method`: the estimator's evaluation, `"scan"` or `"associative"` (simulator mode
       only: `config.mode == "protocol"` with `"associative"` raises `ValueError`).
+    - `market`: per-minute swap fees, arbitrage costs or retail volume, one row per price
+      row ([`MarketSeries`][quantamm_eqx.MarketSeries]); `None` (the default) uses the
+      configuration's constant costs.
 
     **Returns:**
 
@@ -71,7 +103,9 @@ def simulate(
     **Raises:**
 
     `ValueError` if the prices are not finite and positive, the bout starts before minute
-    `chunk_period` or runs past the prices, or the pool and prices disagree on `n_assets`.
+    `chunk_period` or runs past the prices, the pool and prices disagree on `n_assets`, or
+    a `market` series is of the wrong length, out of range or given twice (see
+    `MarketSeries`).
 
     **Example:**
 
@@ -89,7 +123,10 @@ def simulate(
     prices, start, bout_length, method = checked_bout_inputs(
         pool, prices, config, start_index, bout_length, method
     )
-    return _compiled_simulate(pool, prices, config, start, bout_length, method)
+    market, config, zero_fee_minutes = market_inputs(market, config, prices.shape[0], prices.dtype)
+    return _compiled_simulate(
+        pool, prices, config, start, bout_length, method, market, zero_fee_minutes
+    )
 
 
 def simulate_validated(
@@ -99,37 +136,61 @@ def simulate_validated(
     start: int | Int[Array, ""],
     bout_length: int,
     method: Method,
+    market: MarketSeries | None = None,
+    zero_fee_minutes: bool = True,
 ) -> Simulation:
-    """[`simulate`][quantamm_eqx.simulate] of validated prices and bout (no checks repeated)."""
+    """[`simulate`][quantamm_eqx.simulate] of validated prices, bout and market series (no
+    checks repeated; `zero_fee_minutes`: whether the fee series may hold a 0)."""
     schedule = schedule_validated(pool, prices, config, start, bout_length, method)
-    local_prices = lax.dynamic_slice(
-        prices, (jnp.asarray(start), 0), (bout_length - 1, prices.shape[1])
-    )
+    rows = bout_length - 1
+    local_prices = lax.dynamic_slice(prices, (jnp.asarray(start), 0), (rows, prices.shape[1]))
+    costs = bout_costs(market, start, rows)
     initial_weights = schedule.initial_weights
     initial_reserves = initial_weights * config.initial_pool_value / local_prices[0]
     weights = schedule.weights()
-    if config.do_arb and config.arb_frequency == 1 and not config.has_fees:
+    if config.do_arb and config.arb_frequency == 1 and not (config.has_fees or costs.has_costs):
         # The closed form: non-finite weights make the reserves NaN by themselves.
         reserves = no_fee_reserves(schedule, local_prices, initial_reserves)
+        flows = no_flows(reserves)._replace(
+            arbitrage_profit=_profit_of(reserves, initial_reserves, local_prices)
+        )
     else:
         if not config.do_arb:
-            reserves = jnp.broadcast_to(initial_reserves, local_prices.shape)
+            flows = held_flows(local_prices, initial_reserves, config, costs)
         elif config.arb_frequency > 1:
-            reserves = sparse_arbitrage_reserves(weights, local_prices, initial_reserves, config)
+            flows = sparse_flows(
+                weights, local_prices, initial_reserves, config, costs, zero_fee_minutes
+            )
         else:
-            reserves = fee_reserves(schedule, local_prices, initial_reserves, config)
+            flows = fee_reserves(
+                schedule, local_prices, initial_reserves, config, costs, zero_fee_minutes
+            )
         # With non-finite weights every fee-paying trade tests invalid (or none happens) and
         # the reserves would stay finite and wrong: surface them as NaN from the first such
         # minute on.
         broken = jnp.cumsum(~jnp.all(jnp.isfinite(weights), axis=-1)) > 0
-        reserves = jnp.where(broken[:, None], jnp.nan, reserves)
+        flows = flows._replace(reserves=jnp.where(broken[:, None], jnp.nan, flows.reserves))
     return Simulation(
         weights=weights,
-        reserves=reserves,
-        values=jnp.sum(reserves * local_prices, axis=-1),
+        reserves=flows.reserves,
+        values=jnp.sum(flows.reserves * local_prices, axis=-1),
         prices=local_prices,
         initial_reserves=initial_reserves,
+        arbitrage_profit=flows.arbitrage_profit,
+        arbitrage_fees=flows.arbitrage_fees,
+        retail_fees=flows.retail_fees,
+        protocol_fee_split=config.protocol_fee_split,
     )
+
+
+def _profit_of(
+    reserves: Float[Array, "rows asset"],
+    initial_reserves: AssetVector,
+    prices: Float[Array, "rows asset"],
+) -> Float[Array, " rows"]:
+    """Fee-free trades' profit to arbitrageurs, `-sum((R[t] - R[t-1]) p[t])`, per minute."""
+    previous = jnp.concatenate([initial_reserves[None], reserves[:-1]], axis=0)
+    return -jnp.sum((reserves - previous) * prices, axis=-1)
 
 
 # Checked in Python, run compiled: an eager call reuses the compiled program instead of
