@@ -1,6 +1,7 @@
 """The `quantamm-eqx` console script: `simulate`, `train` and `plot` end to end."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -25,12 +26,12 @@ def run_cli(*argv):
 
 
 def summary_rows(stdout):
-    """The summary table's rows: label -> the five cells."""
+    """The summary table's rows: label -> its cells (the label ends at two spaces)."""
     rows = {}
     for line in stdout.splitlines():
-        parts = line.rsplit(None, 5)
-        if len(parts) == 6 and parts[-1].endswith(("%", "n/a")):
-            rows[parts[0].strip()] = parts[1:]
+        match = re.match(r"^(\S.*?)\s{2,}(\S.*)$", line)
+        if match and match[2].split()[-1].endswith(("%", "n/a")):
+            rows[match[1]] = match[2].split()
     return rows
 
 
@@ -45,7 +46,11 @@ def assert_outputs(directory, plots=True):
     assert metadata["summary"]["pool"]["final_value"] == pytest.approx(
         float(record.values[-1]), rel=1e-12
     )
-    for name in ("weights.png", "values.png"):
+    parts = record.attribution.sum(axis=1)  # HODL, strategy, arbitrage and fees add up
+    np.testing.assert_allclose(parts, record.values / 1e6 - 1, rtol=0, atol=1e-12)
+    pool_row = metadata["summary"]["pool"]
+    assert {"strategy_return", "arbitrage_return", "fee_return"} <= set(pool_row)
+    for name in ("weights.png", "values.png", "attribution.png"):
         path = directory / name
         assert path.exists() == plots
         if plots:
@@ -123,7 +128,11 @@ def test_train_then_simulate_its_checkpoint_then_plot(tmp_path):
     plots = tmp_path / "plots"
     result = run_cli("plot", str(replay / "results.npz"), "--output", str(plots))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in plots.iterdir()) == ["values.png", "weights.png"]
+    assert sorted(p.name for p in plots.iterdir()) == [
+        "attribution.png",
+        "values.png",
+        "weights.png",
+    ]
     assert all(p.read_bytes()[:8] == PNG for p in plots.iterdir())
 
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from quantamm_eqx import MarketSeries, MomentumPool, SimulationConfig, simulate
+from quantamm_eqx import MarketSeries, MomentumPool, SimulationConfig, fit, simulate
 from quantamm_eqx.simulation import retail_volume_income
 from quantamm_eqx.simulation._market import bout_costs, market_inputs
 from quantamm_eqx.simulation._reserves import sparse_flows
@@ -234,3 +234,25 @@ def test_the_fee_free_branch_is_compiled_in_only_where_a_fee_can_be_zero():
         for flag in (False, True)
     ]
     assert _same(*runs)
+
+
+def test_fit_trains_on_per_minute_costs_and_retail_volume():
+    prices, pool = _prices(), _pool()
+    minutes = np.arange(len(prices))
+    market = MarketSeries(
+        fees=np.where(minutes % 120 < 60, 0.001, 0.005),
+        retail_volume=np.full(len(prices), 5e4),
+    )
+    config = SimulationConfig(**BASE, gas_cost=0.2)
+    arguments = dict(
+        bout_length=2 * HOUR, steps=1, key=jax.random.key(0), batch_size=2, progress=False
+    )
+    arguments |= dict(objective="returns_over_hodl", val_fraction=0.25)
+    with_market = fit(pool, prices, config, **arguments, market=market)
+    without = fit(pool, prices, config, **arguments)
+    assert np.all(np.isfinite(with_market.train_objective))
+    # Retail volume is income: every window and the validation span score higher with it.
+    assert np.all(with_market.train_objective > without.train_objective)
+    assert np.all(with_market.val_objective > without.val_objective)
+    with pytest.raises(ValueError, match="market.fees"):
+        fit(pool, prices, config, **arguments, market=MarketSeries(fees=np.ones(3)))

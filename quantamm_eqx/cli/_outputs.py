@@ -25,8 +25,8 @@ def say(*parts: object) -> None:
 
 
 #: The files of a run's results (`simulate`, and `train` with its pool files).
-RESULT_FILES = ("results.npz", "results.json", "weights.png", "values.png")
-PLOT_FILES = ("weights.png", "values.png")
+RESULT_FILES = ("results.npz", "results.json", "weights.png", "values.png", "attribution.png")
+PLOT_FILES = ("weights.png", "values.png", "attribution.png")
 
 
 def write_outputs(
@@ -41,7 +41,14 @@ def write_outputs(
 ) -> None:
     """Print the summary table; stage the results file and the plots in `files` (a
     `ResultSet`), then publish the set to `args.output`."""
-    from ..reports import format_summary, plot_values, plot_weights, record_run, save_run
+    from ..reports import (
+        format_summary,
+        plot_attribution,
+        plot_values,
+        plot_weights,
+        record_run,
+        save_run,
+    )
 
     if not np.all(np.isfinite(np.asarray(result.values))):
         raise ValueError(
@@ -65,6 +72,7 @@ def write_outputs(
     if not args.no_plots:
         plot_weights(record, files.stage / "weights.png", title=f"{title}: weights")
         plot_values(record, files.stage / "values.png", title=f"{title}: value")
+        plot_attribution(record, files.stage / "attribution.png", title=f"{title}: return")
     written = files.publish()
     say(f"\nWrote {', '.join(written)} to {args.output}/")
 

@@ -122,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     plot = commands.add_parser(
         "plot",
         help="draw the plots of a saved results file",
-        description="Draw weights.png and values.png from a results.npz written by "
-        "`simulate` or `train`.",
+        description="Draw weights.png, values.png and attribution.png from a results.npz "
+        "written by `simulate` or `train`.",
     )
     plot.add_argument("results", type=Path, help="a results.npz (with results.json beside it)")
     plot.add_argument(

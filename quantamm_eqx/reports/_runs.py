@@ -12,6 +12,7 @@ import numpy as np
 
 from .._atomic import atomic_path
 from .._validation import checked_int
+from ..simulation._attribution import attribution
 from ..simulation._hodl import hodl_values, rebalanced_values
 from ..simulation._simulate import Simulation
 from ._summary import summarise
@@ -30,6 +31,9 @@ class RunRecord:
       `rebalanced_values`: an equal-weight portfolio rebalanced every minute; `(rows,)`.
     - `metadata`: JSON-serialisable settings and results (pool, configuration, data,
       summary, ...).
+    - `attribution`: the return's parts, cumulative, as fractions of the starting value,
+      `(rows, 4)`: columns `ATTRIBUTION_PARTS` (HODL, strategy, arbitrage, fees; see
+      [`attribution`][quantamm_eqx.attribution]); `None` in records without it.
     """
 
     timestamps: np.ndarray
@@ -41,8 +45,11 @@ class RunRecord:
     hodl_values: np.ndarray
     rebalanced_values: np.ndarray
     metadata: dict[str, Any]
+    attribution: np.ndarray | None = None
 
 
+#: The columns of `RunRecord.attribution`.
+ATTRIBUTION_PARTS = ("hodl", "strategy", "arbitrage", "fees")
 _ARRAYS = ("prices", "weights", "reserves", "values", "hodl_values", "rebalanced_values")
 
 
@@ -56,7 +63,8 @@ def record_run(
 ) -> RunRecord:
     """Record a simulation, keeping every `every`-th minute and the last one.
 
-    The metadata gets a `summary` of the pool and of both benchmarks, computed at full
+    The metadata gets a `summary` of the pool (with its return's
+    [`attribution`][quantamm_eqx.attribution]) and of both benchmarks, computed at full
     (minute) resolution, and `record_every`.
 
     **Arguments:**
@@ -98,9 +106,11 @@ def record_run(
         "rebalanced_values": rebalanced_values(result),
     }
     arrays = {name: np.asarray(array, dtype=np.float64) for name, array in arrays.items()}
+    parts = attribution(result)
+    parts_array = np.stack([np.asarray(getattr(parts, name)) for name in ATTRIBUTION_PARTS], 1)
     hodl = arrays["hodl_values"]
     summary = {
-        "pool": summarise(arrays["values"], hodl),
+        "pool": summarise(arrays["values"], hodl, parts_array[-1]),
         "hodl": summarise(hodl, hodl),
         "equal-weight rebalanced": summarise(arrays["rebalanced_values"], hodl),
     }
@@ -113,6 +123,7 @@ def record_run(
         assets=tuple(assets),
         **{name: array[rows] for name, array in arrays.items()},
         metadata={**(metadata or {}), "summary": summary, "record_every": every},
+        attribution=parts_array.astype(np.float64)[rows],
     )
 
 
@@ -158,6 +169,7 @@ def save_run(path: str | os.PathLike, record: RunRecord) -> None:
             file,
             timestamps=times.astype(np.int64),
             **{name: getattr(record, name) for name in _ARRAYS},
+            **({} if record.attribution is None else {"attribution": record.attribution}),
         )
     with atomic_path(metadata_path) as temporary:
         temporary.write_text(text + "\n")
@@ -180,6 +192,8 @@ def load_run(path: str | os.PathLike) -> RunRecord:
         metadata = json.loads(metadata_path.read_text())
         with np.load(arrays_path) as archive:
             arrays = {name: archive[name] for name in ("timestamps", *_ARRAYS)}
+            # Records written before the attribution was recorded have none.
+            arrays["attribution"] = archive.get("attribution")
         assets = tuple(metadata.pop("assets"))
     except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(f"{not_a_record} ({type(error).__name__}: {error}).") from error

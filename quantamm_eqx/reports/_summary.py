@@ -14,10 +14,15 @@ SUMMARY_COLUMNS = (
     ("return_over_hodl", "over HODL", "{:+.2%}"),
     ("daily_log_sharpe", "log-Sharpe", "{:.3f}"),
     ("max_drawdown", "max drawdown", "{:.2%}"),
+    ("strategy_return", "strategy", "{:+.2%}"),
+    ("arbitrage_return", "arbitrage", "{:+.2%}"),
+    ("fee_return", "fees", "{:+.2%}"),
 )
 
 
-def summarise(values: np.ndarray, hodl: np.ndarray) -> dict[str, float | None]:
+def summarise(
+    values: np.ndarray, hodl: np.ndarray, parts: np.ndarray | None = None
+) -> dict[str, float | None]:
     """The summary metrics of a value path, against a HODL path of the same length.
 
     `daily_log_sharpe` is `None` for paths shorter than two days plus a minute (it needs
@@ -27,11 +32,14 @@ def summarise(values: np.ndarray, hodl: np.ndarray) -> dict[str, float | None]:
 
     - `values`: a value path, one entry per minute.
     - `hodl`: the value of the initial holdings over the same minutes.
+    - `parts`: the final [`attribution`][quantamm_eqx.attribution] of the return, its
+      HODL, strategy, arbitrage and fee parts (`RunRecord.attribution[-1]`), if any.
 
     **Returns:**
 
     A dict with `final_value`, `return`, `return_over_hodl`, `daily_log_sharpe` and
-    `max_drawdown` (a negative fraction, 0 without drawdown).
+    `max_drawdown` (a negative fraction, 0 without drawdown); `strategy_return`,
+    `arbitrage_return` and `fee_return` (`None` without `parts`).
 
     **Example:**
 
@@ -56,11 +64,22 @@ def summarise(values: np.ndarray, hodl: np.ndarray) -> dict[str, float | None]:
         "return_over_hodl": float(values[-1] / hodl[-1] - 1),
         "daily_log_sharpe": sharpe,
         "max_drawdown": float(metrics.max_drawdown(jnp.asarray(values))),
+        **{
+            key: None if parts is None else float(parts[column])
+            for column, key in enumerate(_PART_KEYS)
+            if key is not None
+        },
     }
 
 
+#: The summary keys of the attribution's parts, in `RunRecord.attribution`'s column order
+#: (HODL's part is the HODL row's return).
+_PART_KEYS = (None, "strategy_return", "arbitrage_return", "fee_return")
+
+
 def format_summary(rows: Mapping[str, Mapping[str, float | None]]) -> str:
-    """A plain-text table of summaries, one row per label (`n/a` for `None`).
+    """A plain-text table of summaries, one row per label (`n/a` for `None`; the
+    attribution's columns are left out when no row has them).
 
     **Example:**
 
@@ -74,11 +93,17 @@ def format_summary(rows: Mapping[str, Mapping[str, float | None]]) -> str:
     ```
     """
     width = max([12, *(len(label) for label in rows)])
-    headings = [f"{heading:>{max(len(heading), 10)}}" for _, heading, _ in SUMMARY_COLUMNS]
+    columns = [
+        column
+        for column in SUMMARY_COLUMNS
+        if column[0] not in _PART_KEYS
+        or any(summary.get(column[0]) is not None for summary in rows.values())
+    ]
+    headings = [f"{heading:>{max(len(heading), 10)}}" for _, heading, _ in columns]
     lines = [" " * width + " " + " ".join(headings)]
     for label, summary in rows.items():
         cells = []
-        for (key, heading, form), shown in zip(SUMMARY_COLUMNS, headings):
+        for (key, heading, form), shown in zip(columns, headings):
             value = summary.get(key)
             text = "n/a" if value is None else form.format(value)
             cells.append(f"{text:>{len(shown)}}")

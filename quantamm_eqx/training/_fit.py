@@ -18,7 +18,8 @@ from ..estimators._method import Method, checked_method
 from ..metrics import objective_function
 from ..pools import AbstractTFMMPool, trainable_filter
 from ..pools._base import checked_pool
-from ..simulation import Simulation
+from ..simulation import MarketSeries, Simulation
+from ..simulation._market import market_inputs
 from ..simulation._schedule import check_initial_weights
 from ..weights._schedule import checked_bout_length
 from ._arguments import check_key, checked_optimizer
@@ -48,6 +49,7 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_metadata: dict | None = None,
     mesh: Mesh | None = None,
+    market: MarketSeries | None = None,
 ) -> FitResult:
     """Train a pool's parameters by gradient ascent on an objective over random bouts.
 
@@ -109,7 +111,8 @@ def fit(
     `key` that is not one random key, a `checkpoint` in a folder that does not exist (or
     ending in `.json`), a `bout_length` that does not fit in the training span after the
     burn-in, or a `mesh` given for a single pool or a population that does not divide over
-    its devices. `FloatingPointError` naming the objective when every step of a chunk of
+    its devices, or a `market` series that is of the wrong length, out of range or given
+    twice. `FloatingPointError` naming the objective when every step of a chunk of
     `steps_per_chunk` steps is skipped (a step whose gradient is not finite is skipped and
     reported in `FitResult.skipped`; a whole chunk of them means the run cannot progress).
 
@@ -141,6 +144,7 @@ def fit(
     burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
     check_key(key)
     prices = checked_prices(prices, pool=pool)
+    market, config, zero_fee_minutes = market_inputs(market, config, prices.shape[0], prices.dtype)
     population = pool.population_size is not None
     if checkpoint is not None:
         check_checkpoint(checkpoint, member(pool, 0, population), checkpoint_metadata)
@@ -172,6 +176,8 @@ def fit(
         validate=validate,
         population=population,
         method=method,
+        market=market,
+        zero_fee_minutes=zero_fee_minutes,
     )
     opt_state = shard_members(training.init(params), mesh)
     try:

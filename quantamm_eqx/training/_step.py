@@ -12,7 +12,7 @@ from jaxtyping import Array, Bool, Float, PyTree
 
 from .._config import SimulationConfig
 from ..estimators import Method
-from ..simulation import Simulation
+from ..simulation import MarketSeries, Simulation
 from ..simulation._simulate import simulate_validated
 
 
@@ -65,6 +65,8 @@ def build_step(
     validate: bool,
     population: bool,
     method: Method = "scan",
+    market: MarketSeries | None = None,
+    zero_fee_minutes: bool = True,
 ) -> TrainingStep:
     """Build the training step: gradient ascent on the mean objective over bouts.
 
@@ -81,6 +83,9 @@ def build_step(
       each member is then trained and scored on its own, on the same windows.
     - `method`: the estimator's evaluation, `"scan"` or `"associative"` (as for
       [`simulate`][quantamm_eqx.simulate]).
+    - `market`: checked per-minute series aligned with `prices`
+      ([`MarketSeries`][quantamm_eqx.MarketSeries]), or `None`; `zero_fee_minutes`:
+      whether its fees may hold a 0.
 
     **Returns:**
 
@@ -110,6 +115,7 @@ def build_step(
     ```
     """
     train_prices = prices[:n_train]
+    train_market = jax.tree_util.tree_map(lambda series: series[:n_train], market)
     n_minutes = prices.shape[0]
 
     def member_objective(params, frozen, starts):
@@ -117,14 +123,25 @@ def build_step(
 
         def one(start):
             # Windows lie in the training span by construction: no per-window checks.
-            result = simulate_validated(member, train_prices, config, start, bout_length, method)
+            result = simulate_validated(
+                member,
+                train_prices,
+                config,
+                start,
+                bout_length,
+                method,
+                train_market,
+                zero_fee_minutes,
+            )
             return objective(result)
 
         return jnp.mean(jax.vmap(one)(starts))
 
     def member_validation(params, frozen):
         member = eqx.combine(params, frozen)
-        result = simulate_validated(member, prices, config, n_train, n_minutes - n_train, method)
+        result = simulate_validated(
+            member, prices, config, n_train, n_minutes - n_train, method, market, zero_fee_minutes
+        )
         return objective(result)
 
     def member_step(params, frozen, opt_state, starts):
