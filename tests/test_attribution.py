@@ -1,7 +1,9 @@
 """The return attribution (`attribution`): its parts add up to the return, for every
 simulation path, and each part has its sign."""
 
+import equinox as eqx
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from quantamm_eqx import (
     hodl_values,
     simulate,
 )
+from quantamm_eqx.metrics import OBJECTIVES, arbitrage_return, fee_return
 
 HOUR = 60
 BASE = dict(chunk_period=HOUR, weight_interpolation_period=HOUR)
@@ -72,3 +75,30 @@ def test_each_part_is_zero_where_its_cause_is_absent():
     frozen = attribution(simulate(POOL, prices, SimulationConfig(**BASE, do_arb=False), **BOUT))
     assert np.all(frozen.strategy == 0) and np.all(frozen.arbitrage == 0)
     np.testing.assert_allclose(frozen.total, frozen.hodl, atol=1e-15)
+
+
+def _fee_run():
+    rng = np.random.default_rng(2)
+    prices = 50 * np.exp(np.cumsum(rng.normal(0, 3e-3, (N_MINUTES, 3)), axis=0))
+    return prices, SimulationConfig(**BASE, fees=0.003, noise_trader_ratio=1.0)
+
+
+def test_the_flow_objectives_are_the_attributions_parts():
+    prices, config = _fee_run()
+    result = simulate(POOL, prices, config, **BOUT)
+    parts = attribution(result)
+    assert OBJECTIVES["fee_return"] is fee_return
+    assert OBJECTIVES["arbitrage_return"] is arbitrage_return
+    assert float(fee_return(result)) == float(parts.fees[-1]) > 0
+    assert float(arbitrage_return(result)) == float(parts.arbitrage[-1]) < 0
+
+
+@pytest.mark.slow  # 30 s: a gradient through the fee path (fit's tests take one by value)
+def test_the_fee_income_has_a_gradient():
+    prices, config = _fee_run()
+
+    def objective(pool):
+        return fee_return(simulate(pool, prices, config, **BOUT))
+
+    gradient = eqx.filter_grad(objective)(POOL)
+    assert np.all(np.isfinite(gradient.log_k)) and np.any(gradient.log_k != 0)

@@ -23,7 +23,7 @@ STATIC_PATHS = [
 IDS = [path.stem for path in STATIC_PATHS]
 #: Files whose reserves hold to rtol 1e-9 (gas > 0 throughout, or no decisions at the band's
 #: edge); the others to the README's 1e-6 (micro trades decided by rounding).
-TIGHT_RESERVES = {"103", "107", "111", "102", "106", "105"}
+TIGHT_RESERVES = {"103", "107", "111", "102", "106", "105", "109"}
 DYNAMIC_PATHS = [
     path for path in sorted(REALISM_DIR.glob("*.npz")) if "fees_series" in np.load(path).files
 ]
@@ -101,14 +101,21 @@ def test_the_files_cover_every_static_option():
         "mean_reversion_channel_110",  # arbitrage frequency, noise and protocol fee together
         pytest.param("anti_momentum_100", marks=pytest.mark.slow),
         pytest.param("momentum_111", marks=pytest.mark.slow),
+        pytest.param("momentum_105", marks=pytest.mark.slow),  # per-minute costs
     ],
 )
 def test_gradients_match_the_reference(stem):
     path = REALISM_DIR / f"{stem}.npz"
-    scenario, pool, config, _ = _run(path)
+    scenario = load_scenario(path)
+    pool, config = scenario.pool_and_config(weight_clip="reference")
+    market = None
+    if "fees_series" in scenario.expected:
+        config = dataclasses.replace(config, fees=0.0, gas_cost=0.0, arb_fees=0.0)
+        market = _market(scenario)
 
     def objective(candidate):
-        return daily_log_sharpe(simulate(candidate, scenario.prices, config, **scenario.bout))
+        result = simulate(candidate, scenario.prices, config, **scenario.bout, market=market)
+        return daily_log_sharpe(result)
 
     value, grads = eqx.filter_jit(eqx.filter_value_and_grad(objective))(pool)
     assert float(value) == pytest.approx(float(scenario.expected["objective_under_grad"]), abs=1e-7)

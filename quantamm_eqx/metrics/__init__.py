@@ -3,6 +3,8 @@
 All are oriented so that higher is better (drawdowns, VaR and the Ulcer index are <= 0).
 """
 
+from ._flows import arbitrage_return as arbitrage_return
+from ._flows import fee_return as fee_return
 from ._objectives import OBJECTIVES as OBJECTIVES
 from ._objectives import objective_function as objective_function
 from ._returns import annualised_returns as annualised_returns

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from jaxtyping import Array
 
 from ..simulation._simulate import Simulation
-from . import _returns, _risk
+from . import _flows, _returns, _risk
 
 Objective = Callable[[Simulation], Array]
 
@@ -17,6 +17,8 @@ OBJECTIVES: dict[str, Objective] = {
     "annualised_returns": _returns.annualised_returns,
     "returns_over_hodl": _returns.returns_over_hodl,
     "returns_over_uniform_hodl": _returns.returns_over_uniform_hodl,
+    "fee_return": _flows.fee_return,
+    "arbitrage_return": _flows.arbitrage_return,
     "max_drawdown": _risk.max_drawdown,
     "calmar": _risk.calmar,
     "sterling": _risk.sterling,
