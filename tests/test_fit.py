@@ -262,7 +262,10 @@ def test_objectives_and_gradients_are_finite_over_the_parameter_ranges():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"objective": "sortino"}, r"`objective` must be one of \['annualised_returns', 'calmar'"),
+        (
+            {"objective": "sortino"},
+            r"`objective` must be one of \['annualised_returns', 'arbitrage_return', 'calmar'",
+        ),
         ({"val_fraction": 1.0}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"val_fraction": -0.1}, r"`val_fraction` must lie in \[0, 1\)"),
         ({"bout_length": 20 * DAY}, "`bout_length`=28800 does not fit in the training span"),

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax.sharding import Mesh
-from jaxtyping import Array, PRNGKeyArray, PyTree
+from jaxtyping import Array, PRNGKeyArray
 
 from .._config import SimulationConfig, checked_config
 from .._custom_types import PricesLike
@@ -24,7 +24,7 @@ from ..simulation._schedule import check_initial_weights
 from ..weights._schedule import checked_bout_length
 from ._arguments import check_key, checked_optimizer
 from ._hosts import member, progress_bar, shard, shard_members, to_host
-from ._result import Best, FitResult
+from ._result import Best, FitResult, best_member, improved_best, starting_best
 from ._serialise import check_checkpoint, save_pool
 from ._split import checked_val_fraction, default_optimizer, split_index
 from ._step import StepRecord, build_chunk, build_step
@@ -196,7 +196,7 @@ def fit(
         steps_per_chunk=steps_per_chunk,
     )
 
-    best = _starting_best(pool, initial_validation, population)
+    best = starting_best(pool, initial_validation, population)
     writes = checkpoint is not None and jax.process_index() == 0
 
     def save(candidate: AbstractTFMMPool, index: int) -> None:
@@ -225,10 +225,10 @@ def fit(
             if writes:
                 current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
                 last = np.atleast_1d(record.train_objective[-1])
-                index = _best_member(last) if population else 0
+                index = best_member(last) if population else 0
                 save(eqx.combine(current, frozen), index)
         else:
-            improved = _improved(best, record.val_objective, path, frozen, done, population)
+            improved = improved_best(best, record.val_objective, path, frozen, done, population)
             if improved is not None:
                 best = improved
                 if writes:
@@ -244,7 +244,7 @@ def fit(
     if not validate:
         # Without validation the training objective is noisy per step: keep the final pool.
         final_scores = np.atleast_1d(train_objective[-1])
-        index = _best_member(final_scores) if population else 0
+        index = best_member(final_scores) if population else 0
         best = Best(steps - 1, index, float(final_scores[index]), final_pool)
     return FitResult(
         pool=member(best.pool, best.member, population),
@@ -254,53 +254,6 @@ def fit(
         skipped=jnp.asarray(skipped),
         best_step=best.step,
         best_member=best.member,
-    )
-
-
-def _starting_best(
-    pool: AbstractTFMMPool, initial_validation: Array | None, population: bool
-) -> Best:
-    """The starting pool as the best so far, scored by its validation objective if any."""
-    if initial_validation is None:
-        return Best(step=-1, member=0, score=-np.inf, pool=pool)
-    scores = np.atleast_1d(to_host(initial_validation))
-    index = _best_member(scores) if population else 0
-    return Best(step=-1, member=index, score=_finite_or_worst(scores[index]), pool=pool)
-
-
-def _best_member(scores: np.ndarray) -> int:
-    """The index of the highest finite score (a NaN member never wins; 0 if none is finite)."""
-    return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf)))
-
-
-def _finite_or_worst(score: float) -> float:
-    return float(score) if np.isfinite(score) else -np.inf
-
-
-def _improved(
-    best: Best,
-    val_objective: np.ndarray,
-    path: PyTree,
-    frozen: PyTree,
-    done: int,
-    population: bool,
-) -> Best | None:
-    """The best step of a chunk (whose first step is `done`) if it beats `best`, else None.
-
-    Non-finite validation objectives never win.
-    """
-    flat = np.where(np.isfinite(val_objective), val_objective, -np.inf)
-    if not flat.max() > best.score:
-        return None
-    step_in_chunk, index = (
-        np.unravel_index(np.argmax(flat), flat.shape) if population else (int(np.argmax(flat)), 0)
-    )
-    chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
-    return Best(
-        step=done + int(step_in_chunk),
-        member=int(index),
-        score=float(flat.max()),
-        pool=eqx.combine(chosen, frozen),
     )
 
 

@@ -3,9 +3,12 @@
 from typing import NamedTuple
 
 import equinox as eqx
-from jaxtyping import Array, Bool, Float
+import jax
+import numpy as np
+from jaxtyping import Array, Bool, Float, PyTree
 
 from ..pools import AbstractTFMMPool
+from ._hosts import to_host
 
 
 class FitResult(eqx.Module):
@@ -67,3 +70,50 @@ class Best(NamedTuple):
     member: int
     score: float
     pool: AbstractTFMMPool
+
+
+def starting_best(
+    pool: AbstractTFMMPool, initial_validation: Array | None, population: bool
+) -> Best:
+    """The starting pool as the best so far, scored by its validation objective if any."""
+    if initial_validation is None:
+        return Best(step=-1, member=0, score=-np.inf, pool=pool)
+    scores = np.atleast_1d(to_host(initial_validation))
+    index = best_member(scores) if population else 0
+    return Best(step=-1, member=index, score=finite_or_worst(scores[index]), pool=pool)
+
+
+def best_member(scores: np.ndarray) -> int:
+    """The index of the highest finite score (a NaN member never wins; 0 if none is finite)."""
+    return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf)))
+
+
+def finite_or_worst(score: float) -> float:
+    return float(score) if np.isfinite(score) else -np.inf
+
+
+def improved_best(
+    best: Best,
+    val_objective: np.ndarray,
+    path: PyTree,
+    frozen: PyTree,
+    done: int,
+    population: bool,
+) -> Best | None:
+    """The best step of a chunk (whose first step is `done`) if it beats `best`, else None.
+
+    Non-finite validation objectives never win.
+    """
+    flat = np.where(np.isfinite(val_objective), val_objective, -np.inf)
+    if not flat.max() > best.score:
+        return None
+    step_in_chunk, index = (
+        np.unravel_index(np.argmax(flat), flat.shape) if population else (int(np.argmax(flat)), 0)
+    )
+    chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
+    return Best(
+        step=done + int(step_in_chunk),
+        member=int(index),
+        score=float(flat.max()),
+        pool=eqx.combine(chosen, frozen),
+    )
