@@ -1,6 +1,7 @@
 """Hypothesis strategies for pools, configurations and price paths."""
 
 import numpy as np
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -13,6 +14,15 @@ from quantamm_eqx import (
 )
 
 POOL_CLASSES = [MomentumPool, AntiMomentumPool, MeanReversionChannelPool]
+
+
+def compile_bound(examples: int = 8) -> settings:
+    """Settings for a property whose every example compiles a new program (a new shape):
+    `examples` in the default run (the 2-core budget), the loaded profile's count otherwise
+    (`nox -s slow`: 500). Hypothesis has loaded the profile before test modules import."""
+    if settings.default.max_examples > 20:
+        return settings()
+    return settings(max_examples=examples)
 
 
 @st.composite

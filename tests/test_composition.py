@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import bouts
+from strategies import bouts, compile_bound
 
 from quantamm_eqx import (
     AntiMomentumPool,
@@ -150,6 +150,7 @@ def bounded_bouts(draw):
     return pool, bounds, config, prices, start_index, bout_length
 
 
+@compile_bound()
 @given(bounded_bouts())
 def test_bounds_hold_on_every_minute(case):
     pool, bounds, config, prices, start_index, bout_length = case

@@ -53,11 +53,12 @@ def mean_objective(pool, prices, starts, bout_length):
             MomentumPool.from_memory_days(3, memory_days=2.0, k_per_day=1.0, chunk_period=60),
             trending_prices(),
         ),
-        (
+        pytest.param(  # 21 s: in `nox -s slow`, its momentum sibling in the default run
             MeanReversionChannelPool.from_memory_days(
                 3, memory_days=1.0, k_per_day=1.0, width=0.5, chunk_period=60
             ),
             mean_reverting_prices(),
+            marks=pytest.mark.slow,
         ),
     ],
     ids=["momentum-on-trends", "channel-on-mean-reversion"],
@@ -167,6 +168,7 @@ def test_non_finite_steps_are_skipped_and_reported():
     assert result.best_member == 0
 
 
+@pytest.mark.slow  # 31 s; the default run has the starting-pool checkpoint test below
 def test_checkpoint_holds_the_best_pool(tmp_path):
     pool = AntiMomentumPool.from_memory_days(3, memory_days=2.0, chunk_period=60)
     path = tmp_path / "best.eqx"

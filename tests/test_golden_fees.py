@@ -49,9 +49,9 @@ def test_reference_rule_is_low_like_quantammsim(path):
     assert scenario.expected["values"][-1] < oracle_values[-1] * (1 - 1e-4)
 
 
-#: One scenario per rule in the default run (11-16 s each); the others in `nox -s slow`.
+#: One scenario in the default run (11-19 s each); the others in `nox -s slow`.
 JIT_VMAP_GRAD_PATHS = [
-    path if path.stem in ("momentum_0", "mean_reversion_channel_2") else
+    path if path.stem == "momentum_0" else
     pytest.param(path, marks=pytest.mark.slow)
     for path in FEE_PATHS
 ]  # fmt: skip

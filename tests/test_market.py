@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from quantamm_eqx import MarketSeries, MomentumPool, SimulationConfig, fit, simulate
+from quantamm_eqx.metrics import returns_over_hodl
 from quantamm_eqx.simulation import retail_volume_income
 from quantamm_eqx.simulation._market import bout_costs, market_inputs
 from quantamm_eqx.simulation._reserves import sparse_flows
 from quantamm_eqx.simulation._simulate import simulate_validated
+from quantamm_eqx.training import split_index
 
 HOUR = 60
 BOUT = dict(start_index=HOUR, bout_length=4 * HOUR)
@@ -44,17 +46,30 @@ def _same(a, b):
 
 
 @given(
-    fee=st.sampled_from([0.0005, 0.003, 0.01]),
-    gas=st.sampled_from([0.0, 0.5]),
-    ratio=st.sampled_from([0.0, 1.5]),
+    field=st.sampled_from(["fees", "gas_cost", "arb_fees"]),
+    value=st.floats(0.0, 0.5),
     dtype=st.sampled_from([np.float32, np.float64]),
+    n_minutes=st.integers(1, 50),
+)
+def test_a_constant_cost_series_becomes_the_configurations_scalar(field, value, dtype, n_minutes):
+    config = SimulationConfig(noise_trader_ratio=0.5)
+    market = MarketSeries(**{field: np.full(n_minutes, value, dtype)})
+    series, scalar_config, zero_fee_minutes = market_inputs(market, config, n_minutes, dtype)
+    assert series is None and zero_fee_minutes is False
+    stored = float(np.asarray(value, dtype))  # the value the series held, in its precision
+    assert scalar_config == dataclasses.replace(config, **{field: stored})
+
+
+@pytest.mark.parametrize(
+    ("fee", "gas", "ratio", "dtype"),
+    [(0.003, 0.5, 1.5, np.float32), (0.0005, 0.0, 0.0, np.float64)],
 )
 def test_a_constant_fee_series_is_the_scalar_path_bit_for_bit(fee, gas, ratio, dtype):
     prices = _prices(dtype=dtype)
     pool = _pool(dtype=jnp.float32 if dtype == np.float32 else jnp.float64)
     config = SimulationConfig(**BASE, gas_cost=gas, noise_trader_ratio=ratio)
     scalar = simulate(pool, prices, dataclasses.replace(config, fees=fee), **BOUT)
-    market = MarketSeries(fees=np.full(len(prices), fee))
+    market = MarketSeries(fees=np.full(len(prices), fee, dtype))
     assert _same(simulate(pool, prices, config, **BOUT, market=market), scalar)
 
 
@@ -103,9 +118,9 @@ def test_series_work_under_vmap_and_grad():
         return simulate(pool, prices, config, **BOUT, market=MarketSeries(fees=fees)).values[-1]
 
     batched = jax.vmap(final_value)(regimes)
-    one_by_one = [final_value(np.asarray(fees)) for fees in regimes]
-    np.testing.assert_allclose(batched, one_by_one, rtol=1e-12)
-    gradient = jax.grad(final_value)(regimes[1])
+    np.testing.assert_allclose(batched[1], final_value(np.asarray(regimes[1])), rtol=1e-12)
+    assert batched[0] != batched[1]
+    gradient = jax.grad(final_value)(regimes[0])
     assert np.all(np.isfinite(gradient))
     assert np.any(gradient[BOUT["start_index"] :] != 0)  # the bout's fees matter
     assert np.all(gradient[: BOUT["start_index"]] == 0)  # the burn-in's do not
@@ -236,7 +251,7 @@ def test_the_fee_free_branch_is_compiled_in_only_where_a_fee_can_be_zero():
     assert _same(*runs)
 
 
-def test_fit_trains_on_per_minute_costs_and_retail_volume():
+def test_fit_trains_and_validates_on_per_minute_costs_and_retail_volume():
     prices, pool = _prices(), _pool()
     minutes = np.arange(len(prices))
     market = MarketSeries(
@@ -244,15 +259,46 @@ def test_fit_trains_on_per_minute_costs_and_retail_volume():
         retail_volume=np.full(len(prices), 5e4),
     )
     config = SimulationConfig(**BASE, gas_cost=0.2)
-    arguments = dict(
-        bout_length=2 * HOUR, steps=1, key=jax.random.key(0), batch_size=2, progress=False
+    n_train = split_index(len(prices), 0.25)
+    # One training window fits (it starts after the burn-in, at chunk_period): the
+    # training objective is a known bout's.
+    result = fit(
+        pool,
+        prices,
+        config,
+        bout_length=n_train - HOUR,
+        steps=1,
+        key=jax.random.key(0),
+        batch_size=1,
+        progress=False,
+        objective="returns_over_hodl",
+        val_fraction=0.25,
+        market=market,
     )
-    arguments |= dict(objective="returns_over_hodl", val_fraction=0.25)
-    with_market = fit(pool, prices, config, **arguments, market=market)
-    without = fit(pool, prices, config, **arguments)
-    assert np.all(np.isfinite(with_market.train_objective))
-    # Retail volume is income: every window and the validation span score higher with it.
-    assert np.all(with_market.train_objective > without.train_objective)
-    assert np.all(with_market.val_objective > without.val_objective)
+
+    def objective(candidate, data, start, length):
+        bout = dict(start_index=start, bout_length=length)
+        return float(
+            returns_over_hodl(simulate(candidate, data, config, **bout, market=market_of(data)))
+        )
+
+    def market_of(data):
+        return MarketSeries(
+            fees=market.fees[: len(data)], retail_volume=market.retail_volume[: len(data)]
+        )
+
+    trained = objective(pool, prices[:n_train], HOUR, n_train - HOUR)
+    assert float(result.train_objective[0]) == pytest.approx(trained, rel=1e-12)
+    validated = objective(result.final_pool, prices, n_train, len(prices) - n_train)
+    assert float(result.val_objective[0]) == pytest.approx(validated, rel=1e-12)
     with pytest.raises(ValueError, match="market.fees"):
-        fit(pool, prices, config, **arguments, market=MarketSeries(fees=np.ones(3)))
+        fit(
+            pool,
+            prices,
+            config,
+            bout_length=HOUR,
+            steps=1,
+            key=jax.random.key(0),
+            progress=False,
+            market=MarketSeries(fees=np.ones(3)),
+        )

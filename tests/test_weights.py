@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import bouts
+from strategies import bouts, compile_bound
 
 from quantamm_eqx import (
     MomentumPool,
@@ -36,6 +36,7 @@ def sample_prices(n_minutes=3 * 1440 + 1, n_assets=3, seed=0, volatility=1e-3):
 # --- invariants over random pools, prices and configurations ----------------------------------
 
 
+@compile_bound()
 @given(bouts())
 def test_minute_weights_respect_the_guardrails(bout):
     pool, config, prices, start_index, bout_length = bout
@@ -54,6 +55,7 @@ def test_minute_weights_respect_the_guardrails(bout):
         assert np.all(steps <= config.maximum_change + 1e-12)
 
 
+@compile_bound()
 @given(bouts(), st.integers(0, 10_000), st.floats(0.5, 2.0))
 def test_no_lookahead(bout, offset, factor):
     pool, config, prices, start_index, bout_length = bout

@@ -4,6 +4,8 @@ import argparse
 
 import numpy as np
 
+from ._series_options import SERIES_FILE_OPTIONS
+
 
 def run_dtype(args: argparse.Namespace) -> type[np.floating]:
     """The run's float type: float64 unless --float32."""
@@ -25,20 +27,27 @@ def simulation_config(args: argparse.Namespace, dtype):
             f"--weight-clip {args.weight_clip} chooses the simulator's clip, and --mode "
             "protocol clamps as the contracts do (always iteratively); drop one of them."
         )
-    if args.arbitrage != "exact" and args.fees == 0:
+    _check_series_files(args)
+    no_fees = args.fees == 0 and args.fees_file is None
+    if args.arbitrage != "exact" and no_fees:
         raise ValueError(
             f"--arbitrage {args.arbitrage} decides trades that pay a swap fee, and --fees is 0; "
-            "set --fees or drop --arbitrage."
+            "set --fees or drop --arbitrage (or give per-minute fees with --fees-file)."
         )
     for option, value in (
         ("--noise-trader-ratio", args.noise_trader_ratio),
         ("--protocol-fee-split", args.protocol_fee_split),
     ):
-        if value > 0 and args.fees == 0:
+        if value > 0 and no_fees:
             raise ValueError(
                 f"{option} {value:g} shares out swap fees, and --fees is 0; set --fees or "
-                f"drop {option}."
+                f"drop {option} (or give per-minute fees with --fees-file)."
             )
+    if args.retail_volume_file is not None and no_fees:
+        raise ValueError(
+            f"--retail-volume-file {args.retail_volume_file} brings swap fees to the pool, and "
+            "--fees is 0; set --fees or --fees-file, or drop --retail-volume-file."
+        )
     if args.no_arb and args.arb_frequency != 1:
         raise ValueError(
             "--no-arb turns arbitrage off, so --arb-frequency has nothing to set; drop one."
@@ -62,3 +71,34 @@ def simulation_config(args: argparse.Namespace, dtype):
         mode=args.mode,
         use_raw_price=args.raw_price,
     )
+
+
+def _check_series_files(args: argparse.Namespace) -> None:
+    """Refuse a series file given with the option it replaces, and --series-fill alone."""
+    scalars = {
+        "fees": ("--fees", args.fees),
+        "gas_cost": ("--gas-cost", args.gas_cost),
+        "arb_fees": ("--arb-fees", args.arb_fees),
+    }
+    for name, (scalar, value) in scalars.items():
+        path = getattr(args, f"{name}_file")
+        if path is not None and value != 0:
+            option, what = SERIES_FILE_OPTIONS[name], name.replace("_", " ")
+            raise ValueError(
+                f"{option} {path} gives the {what} of every minute, and {scalar} {value:g} "
+                f"gives one for all of them: give one. Drop {scalar} to use the file, or "
+                f"{option} to use {scalar}."
+            )
+    if args.retail_volume_file is not None and args.noise_trader_ratio != 0:
+        raise ValueError(
+            f"--retail-volume-file {args.retail_volume_file} and --noise-trader-ratio "
+            f"{args.noise_trader_ratio:g} are two models of retail flow: drop one of them."
+        )
+    if args.series_fill != "none" and all(
+        getattr(args, f"{name}_file") is None for name in SERIES_FILE_OPTIONS
+    ):
+        raise ValueError(
+            f"--series-fill {args.series_fill} fills the minutes missing from a series file, "
+            "and none is given; add --fees-file, --gas-cost-file, --arb-fees-file or "
+            "--retail-volume-file, or drop --series-fill."
+        )

@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ._series_options import add_series_options
 from ._types import (
     MINUTES_PER_DAY,
     fraction,
@@ -197,27 +198,29 @@ def pool_options(defaults: dict[str, Any]) -> argparse.ArgumentParser:
         default=0.0,
         help="an arbitrageur's proportional cost per trade (default: 0)",
     )
+    add_series_options(market)
     market.add_argument(
         "--arbitrage",
         choices=("exact", "reference"),
         default="exact",
-        help="with --fees: make every arbitrage trade the market calls for (exact), or "
-        "reproduce quantammsim's rounding-decided rule, whose values end low (default: exact)",
+        help="with --fees or --fees-file: make every arbitrage trade the market calls for "
+        "(exact), or reproduce quantammsim's rounding-decided rule, whose values end low "
+        "(default: exact)",
     )
     market.add_argument(
         "--noise-trader-ratio",
         type=non_negative_float,
         default=0.0,
         metavar="RATIO",
-        help="with --fees: retail volume per unit of arbitrage inflow, whose swap fees the "
-        "pool keeps (default: 0)",
+        help="with --fees or --fees-file: retail volume per unit of arbitrage inflow, whose "
+        "swap fees the pool keeps (default: 0)",
     )
     market.add_argument(
         "--protocol-fee-split",
         type=share,
         default=0.0,
         metavar="SHARE",
-        help="with --fees: the protocol's share of the swap fees (default: 0)",
+        help="with --fees or --fees-file: the protocol's share of the swap fees (default: 0)",
     )
     market.add_argument(
         "--arb-frequency",

@@ -6,6 +6,7 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
+from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
     RESULT_FILES,
     bout_metadata,
@@ -31,14 +32,23 @@ def run_simulate(args: argparse.Namespace) -> int:
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
     start, length = bout(args, prices, config.chunk_period)
+    market = market_series(args, prices, start, start + length - 1)  # the simulated minutes
     say(
         f"Simulating a {args.pool} pool on {', '.join(prices.assets)}: "
-        f"{span(prices, start, length - 1)}, fees={config.fees}, {np.dtype(dtype).name}."
+        f"{span(prices, start, length - 1)}, {fees_label(args, config)}, "
+        f"{np.dtype(dtype).name}."
     )
     result = jax.block_until_ready(
-        simulate(pool, prices.prices.astype(dtype), config, start_index=start, bout_length=length)
+        simulate(
+            pool,
+            prices.prices.astype(dtype),
+            config,
+            start_index=start,
+            bout_length=length,
+            market=market,
+        )
     )
-    metadata = run_metadata(args, prices, config, dtype)
+    metadata = run_metadata(args, prices, config, dtype) | market_metadata(args)
     metadata |= {
         "bout": bout_metadata(prices, start, length),
         "pool": describe_pool(pool, config),

@@ -7,6 +7,7 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
+from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
     RESULT_FILES,
     bout_metadata,
@@ -46,17 +47,21 @@ def run_train(args: argparse.Namespace) -> int:
     n_train = split_index(n_minutes, args.val_fraction)
     if args.val_fraction == 0:
         raise ValueError("--val-fraction must be positive: `train` reports held-out results.")
+    # `fit`'s windows start at max(burn_in, chunk_period) or later; the held-out span at n_train.
+    first_minute = min(max(args.burn_in_days * MINUTES_PER_DAY, config.chunk_period), n_train)
+    market = market_series(args, prices, first_minute)
     say(
         f"Training a {args.pool} pool on {', '.join(prices.assets)} "
-        f"({np.dtype(dtype).name}, fees={config.fees}): {args.steps} steps of "
+        f"({np.dtype(dtype).name}, {fees_label(args, config)}): {args.steps} steps of "
         f"{args.batch_size} x {args.bout_days}-day bouts from {span(prices, 0, n_train)}; "
         f"held out: {span(prices, n_train, n_minutes - n_train - 1)}."
     )
     pool_metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
     with result_set(args.output, TRAIN_FILES) as files:  # refuses an unwritable folder now
         try:
-            trained = _train(args, files, pool, prices.prices.astype(dtype), config, pool_metadata)
-            _report(args, files, pool, trained, prices, config, dtype, n_train)
+            arrays = prices.prices.astype(dtype)
+            trained = _train(args, files, pool, arrays, config, market, pool_metadata)
+            _report(args, files, pool, trained, prices, config, market, dtype, n_train)
         except KeyboardInterrupt:
             _publish_pool_only(args, files)
             raise
@@ -79,7 +84,7 @@ def _publish_pool_only(args, files: ResultSet) -> None:
     )
 
 
-def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
+def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata):
     """`fit`, saving the best pool so far in the staged set as it goes."""
     import jax
 
@@ -103,6 +108,7 @@ def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
             progress=not args.no_progress,
             checkpoint=checkpoint,
             checkpoint_metadata=pool_metadata,
+            market=market,
         )
     except ValueError as error:  # name the command's options, not `fit`'s arguments
         raise ValueError(
@@ -113,10 +119,10 @@ def _train(args, files: ResultSet, pool, prices, config, pool_metadata):
     return trained
 
 
-def _report(args, files: ResultSet, pool, trained, prices, config, dtype, n_train) -> None:
+def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype, n_train):
     """Simulate the untrained and trained pools on the held-out span; print and publish."""
-    from .. import hodl_values, simulate
-    from ..reports import summarise
+    from .. import attribution, hodl_values, simulate
+    from ..reports import ATTRIBUTION_PARTS, summarise
 
     n_minutes = len(prices)
 
@@ -127,11 +133,14 @@ def _report(args, files: ResultSet, pool, trained, prices, config, dtype, n_trai
             config,
             start_index=n_train,
             bout_length=n_minutes - n_train,
+            market=market,
         )
 
     initial = held_out(pool)
     initial_values = np.asarray(initial.values, dtype=np.float64)
     hodl = np.asarray(hodl_values(initial), dtype=np.float64)
+    parts = attribution(initial)
+    initial_parts = np.array([float(getattr(parts, name)[-1]) for name in ATTRIBUTION_PARTS])
     result = held_out(trained.pool)
     skipped = int(np.asarray(trained.skipped).sum())
     if trained.best_step >= 0:
@@ -143,7 +152,7 @@ def _report(args, files: ResultSet, pool, trained, prices, config, dtype, n_trai
         f"{f'; {skipped} step(s) skipped for non-finite gradients' if skipped else ''}. "
         f"Held-out results ({span(prices, n_train, n_minutes - n_train - 1)}):\n"
     )
-    metadata = run_metadata(args, prices, config, dtype)
+    metadata = run_metadata(args, prices, config, dtype) | market_metadata(args)
     metadata |= {
         "bout": bout_metadata(prices, n_train, n_minutes - n_train),
         "pool": describe_pool(trained.pool, config),
@@ -160,7 +169,7 @@ def _report(args, files: ResultSet, pool, trained, prices, config, dtype, n_trai
             "best_step": trained.best_step,
             "skipped_steps": skipped,
         },
-        "extra_rows": {"untrained pool": summarise(initial_values, hodl)},
+        "extra_rows": {"untrained pool": summarise(initial_values, hodl, initial_parts)},
     }
     title = f"trained {args.pool}"
     write_outputs(args, files, result, prices, n_train, metadata, title, label="trained pool")

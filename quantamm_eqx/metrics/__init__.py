@@ -1,6 +1,9 @@
 """Objectives of a simulated bout: pure functions of a `Simulation` or its values.
 
 All are oriented so that higher is better (drawdowns, VaR and the Ulcer index are <= 0).
+Those of the pool's values are net of every fee and cost the simulation charges: the values
+include the swap fees the pool kept (arbitrage and retail, net of the protocol's share) and
+what it gave up to arbitrage. `fee_return` and `arbitrage_return` are those two parts alone.
 """
 
 from ._flows import arbitrage_return as arbitrage_return
