@@ -177,13 +177,24 @@ def retail_and_protocol_fees(
     [1.0995, 0.91]
     ```
     """
-    ratio, split = config.noise_trader_ratio, config.protocol_fee_split
-    if ratio == 0 and split == 0:
-        return after
+    return charge_fees(before, after, prices, fees, config)[0]
+
+
+def charge_fees(
+    before: AssetVector,
+    after: AssetVector,
+    prices: AssetVector,
+    fees: float | Float[Array, ""],
+    config: SimulationConfig,
+) -> tuple[AssetVector, Float[Array, ""]]:
+    """[`retail_and_protocol_fees`][quantamm_eqx.simulation.retail_and_protocol_fees] and
+    the swap fee the trade paid, `fees * sum(max(D, 0) * p)`: `(reserves, fee paid)`."""
     inbound = jnp.maximum(after - before, 0.0)
+    paid = fees * jnp.sum(inbound * prices)
+    ratio, split = config.noise_trader_ratio, config.protocol_fee_split
     if ratio > 0:
-        income = ratio * fees * (1 - split) * jnp.sum(inbound * prices)
+        income = ratio * (1 - split) * paid
         after = after * (1 + income / jnp.sum(after * prices))
     if split > 0:
         after = after - inbound * fees * split
-    return after
+    return after, paid

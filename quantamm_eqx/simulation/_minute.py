@@ -14,7 +14,7 @@ from ._arbitrage import (
     AbstractArbitrage,
     Costs,
     arbitrage_profit_test,
-    retail_and_protocol_fees,
+    charge_fees,
     signatures,
     zero_fee_trade,
 )
@@ -123,16 +123,12 @@ def minute_step(
             after = arbitrage.phase(reserves, weights, prices, terms, cost, sigs)
             if costs.fees is not None and zero_fee_minutes:  # a minute without a fee
                 after = jnp.where(cost.fees == 0, fee_free_move(), after)
-        trade = after - reserves
-        inbound_value = jnp.sum(jnp.maximum(trade, 0.0) * prices)
-        profit = -jnp.sum(trade * prices)
+        profit = -jnp.sum((after - reserves) * prices)
         if fee_free:
             zero = jnp.zeros((), reserves.dtype)
             return after, Flows(after, profit, zero, zero)
-        paid = cost.fees * inbound_value
-        retail = config.noise_trader_ratio * paid
-        after = retail_and_protocol_fees(reserves, after, prices, cost.fees, config)
-        return after, Flows(after, profit, paid, retail)
+        after, paid = charge_fees(reserves, after, prices, cost.fees, config)
+        return after, Flows(after, profit, paid, config.noise_trader_ratio * paid)
 
     def minute(reserves, inputs):
         previous_weights, weights, prices, lagged_terms, terms, row = inputs
