@@ -1,7 +1,6 @@
 """Differentiable Temporal-Function Market Maker (TFMM) pools in JAX and Equinox."""
 
-import importlib.metadata
-
+from . import _version
 from . import compat as compat
 from . import data as data
 from . import estimators as estimators
@@ -45,7 +44,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-try:
-    __version__ = importlib.metadata.version("quantamm_eqx")
-except importlib.metadata.PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
+__version__ = _version.installed_version()

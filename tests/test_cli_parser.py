@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+import quantamm_eqx
 from quantamm_eqx.cli import build_parser
-from quantamm_eqx.cli._options import POOL_NAMES
+from quantamm_eqx.cli._options import OBJECTIVE_NAMES, POOL_NAMES
+from quantamm_eqx.metrics import OBJECTIVES
 from quantamm_eqx.pools import POOLS
 
 PACKAGE = Path(__file__).parents[1] / "quantamm_eqx"
@@ -15,6 +17,22 @@ PACKAGE = Path(__file__).parents[1] / "quantamm_eqx"
 
 def test_pool_choices_are_the_registry():
     assert POOL_NAMES == tuple(POOLS)
+
+
+def test_objective_choices_are_the_librarys_and_the_help_lists_them(capsys):
+    assert OBJECTIVE_NAMES == tuple(OBJECTIVES)
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["train", "--help"])
+    assert exit.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # the help text, re-wrapped
+    assert all(name in shown for name in OBJECTIVE_NAMES)
+
+
+def test_version_is_the_packages(capsys):
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.strip() == f"quantamm-eqx {quantamm_eqx.__version__}"
 
 
 @pytest.mark.parametrize("name", list(POOLS))
@@ -36,12 +54,16 @@ sys.modules["quantamm_eqx"] = package
 from quantamm_eqx.cli import build_parser, main
 build_parser().parse_args(["train", "--steps", "3", "--pool", "anti_momentum"])
 try:
+    build_parser().parse_args(["--version"])
+except SystemExit as exit:
+    assert exit.code == 0
+try:
     main(["simulate", "--help"])
 except SystemExit as exit:
     assert exit.code == 0
 heavy = sorted(name for name in sys.modules if name.split(".")[0] in {{"jax", "jaxlib",
     "equinox", "optax", "matplotlib"}} or name.startswith("quantamm_eqx.") and not
-    name.startswith("quantamm_eqx.cli"))
+    name.startswith(("quantamm_eqx.cli", "quantamm_eqx._version")))
 assert not heavy, heavy
 """
     result = subprocess.run(

@@ -21,6 +21,23 @@ from ._types import (
 #: `quantamm_eqx.pools.POOLS` (tests/test_cli_parser.py checks they are equal), written out so
 #: that parsing the command line imports no pool, hence no JAX.
 POOL_NAMES = ("momentum", "anti_momentum", "mean_reversion_channel")
+#: `quantamm_eqx.metrics.OBJECTIVES`' names, spelt out so that parsing imports no JAX (a
+#: test checks that they agree).
+OBJECTIVE_NAMES = (
+    "daily_log_sharpe",
+    "sharpe",
+    "daily_sharpe",
+    "returns",
+    "annualised_returns",
+    "returns_over_hodl",
+    "returns_over_uniform_hodl",
+    "fee_return",
+    "arbitrage_return",
+    "max_drawdown",
+    "calmar",
+    "sterling",
+    "ulcer",
+)
 
 
 def data_options() -> argparse.ArgumentParser:

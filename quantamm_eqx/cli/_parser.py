@@ -4,7 +4,14 @@ groups they share are in `_options`). Parsing imports neither JAX nor the librar
 import argparse
 from pathlib import Path
 
-from ._options import HelpFormatter, data_options, output_options, pool_options
+from .._version import installed_version
+from ._options import (
+    OBJECTIVE_NAMES,
+    HelpFormatter,
+    data_options,
+    output_options,
+    pool_options,
+)
 from ._types import fraction, positive_float, positive_int, time_or_row
 
 _DESCRIPTION = """\
@@ -41,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data = data_options()
     pool = pool_options({"memory_days": 30.0, "k_per_day": 0.5})
@@ -112,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="days of history before the first training bout may start",
     )
     span.add_argument(
-        "--objective", default="daily_log_sharpe", help="objective to maximise (see fit)"
+        "--objective",
+        default="daily_log_sharpe",
+        choices=OBJECTIVE_NAMES,
+        metavar="NAME",
+        help="objective to maximise (default: daily_log_sharpe), one of: "
+        + ", ".join(OBJECTIVE_NAMES)
+        + " (quantamm_eqx.metrics.OBJECTIVES)",
     )
     span.add_argument(
         "--learning-rate", type=positive_float, default=0.05, help="Adam's learning rate"

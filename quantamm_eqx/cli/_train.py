@@ -27,16 +27,8 @@ TRAIN_FILES = ("pool.eqx", "pool.json", *RESULT_FILES)
 
 def run_train(args: argparse.Namespace) -> int:
     """Run the `train` command; returns the exit status."""
-
-    from ..metrics import OBJECTIVES, objective_function
     from ..training import split_index
 
-    try:
-        objective_function(args.objective)
-    except ValueError:
-        raise ValueError(
-            f"--objective must be one of {sorted(OBJECTIVES)}; got {args.objective}."
-        ) from None
     dtype = run_dtype(args)
     prices = load_prices(args)
     if args.start is not None or args.end is not None:
