@@ -113,8 +113,8 @@ def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata):
 
 def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype, n_train):
     """Simulate the untrained and trained pools on the held-out span; print and publish."""
-    from .. import attribution, hodl_values, simulate
-    from ..reports import ATTRIBUTION_PARTS, summarise
+    from .. import hodl_values, simulate
+    from ..reports import attribution_table, summarise
 
     n_minutes = len(prices)
 
@@ -131,8 +131,7 @@ def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype
     initial = held_out(pool)
     initial_values = np.asarray(initial.values, dtype=np.float64)
     hodl = np.asarray(hodl_values(initial), dtype=np.float64)
-    parts = attribution(initial)
-    initial_parts = np.array([float(getattr(parts, name)[-1]) for name in ATTRIBUTION_PARTS])
+    initial_parts = attribution_table(initial)[-1]
     result = held_out(trained.pool)
     skipped = int(np.asarray(trained.skipped).sum())
     if trained.best_step >= 0:

@@ -17,6 +17,7 @@ from ._plots import plot_values as plot_values
 from ._plots import plot_weights as plot_weights
 from ._runs import ATTRIBUTION_PARTS as ATTRIBUTION_PARTS
 from ._runs import RunRecord as RunRecord
+from ._runs import attribution_table as attribution_table
 from ._runs import load_run as load_run
 from ._runs import record_run as record_run
 from ._runs import save_run as save_run

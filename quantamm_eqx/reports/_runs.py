@@ -106,8 +106,7 @@ def record_run(
         "rebalanced_values": rebalanced_values(result),
     }
     arrays = {name: np.asarray(array, dtype=np.float64) for name, array in arrays.items()}
-    parts = attribution(result)
-    parts_array = np.stack([np.asarray(getattr(parts, name)) for name in ATTRIBUTION_PARTS], 1)
+    parts_array = attribution_table(result)
     hodl = arrays["hodl_values"]
     summary = {
         "pool": summarise(arrays["values"], hodl, parts_array[-1]),
@@ -123,8 +122,32 @@ def record_run(
         assets=tuple(assets),
         **{name: array[rows] for name, array in arrays.items()},
         metadata={**(metadata or {}), "summary": summary, "record_every": every},
-        attribution=parts_array.astype(np.float64)[rows],
+        attribution=parts_array[rows],
     )
+
+
+def attribution_table(result: Simulation) -> np.ndarray:
+    """The return's [`attribution`][quantamm_eqx.attribution] as a float64 `(rows, 4)`
+    array, columns `ATTRIBUTION_PARTS`: what `RunRecord.attribution` holds.
+
+    **Example:**
+
+    ```python
+    >>> import numpy as np
+    >>> from quantamm_eqx import MomentumPool, SimulationConfig, simulate
+    >>> from quantamm_eqx.reports import attribution_table
+    >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, chunk_period=60)
+    >>> prices = np.linspace([1.0, 2.0], [2.0, 1.0], 3000)
+    >>> result = simulate(pool, prices, config, start_index=1440, bout_length=1440)
+    >>> table = attribution_table(result)
+    >>> table.shape, bool(np.allclose(table.sum(1), result.values / 1e6 - 1, atol=1e-12))
+    ((1439, 4), True)
+    ```
+    """
+    parts = attribution(result)
+    columns = [np.asarray(getattr(parts, name), dtype=np.float64) for name in ATTRIBUTION_PARTS]
+    return np.stack(columns, axis=1)
 
 
 def _paths(path: str | os.PathLike) -> tuple[Path, Path]:
