@@ -1,25 +1,15 @@
-"""PNG plots of a run record (matplotlib, from the `plot` extra)."""
+"""PNG plots of a run record (matplotlib, from the `plot` extra).
+
+Each `plot_*` function saves the figure its `_*_figure` function builds (tests inspect
+those); every legend sits below the plot, outside the axes, so it never covers the data.
+"""
 
 import os
 
-from .._atomic import atomic_path
+import numpy as np
+
+from ._figures import legend_below, new_figure, save_png, value_axis
 from ._runs import ATTRIBUTION_PARTS, RunRecord
-
-
-def _save_figure(figure, path: str | os.PathLike) -> None:
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=120)
-
-
-def _figure():
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as error:
-        raise ImportError(
-            "Plots need matplotlib: `python -m pip install 'quantamm_eqx[plot]'`."
-        ) from error
-    figure = Figure(figsize=(10, 4.5), layout="constrained")
-    return figure, figure.add_subplot()
 
 
 def plot_weights(record: RunRecord, path: str | os.PathLike, title: str | None = None) -> None:
@@ -40,23 +30,41 @@ def plot_weights(record: RunRecord, path: str | os.PathLike, title: str | None =
     True
     ```
     """
-    figure, axes = _figure()
+    save_png(_weights_figure(record, title), path)
+
+
+def _weights_figure(record: RunRecord, title: str | None):
+    figure, axes = new_figure()
     axes.stackplot(record.timestamps, record.weights.T, labels=record.assets, alpha=0.85)
     axes.set_ylim(0, 1)
     axes.set_ylabel("weight")
     axes.margins(x=0)
-    axes.legend(loc="upper left", ncols=min(len(record.assets), 8), fontsize="small")
+    legend_below(figure, axes, max_columns=8)
     axes.set_title(title or "Pool weights")
-    _save_figure(figure, path)
+    return figure
 
 
-def plot_values(record: RunRecord, path: str | os.PathLike, title: str | None = None) -> None:
-    """Plot the pool's value against HODL and an equal-weight rebalanced portfolio, to a PNG.
+def plot_values(
+    record: RunRecord,
+    path: str | os.PathLike,
+    title: str | None = None,
+    *,
+    log_scale: bool = False,
+) -> None:
+    """Plot the pool's value against HODL, an equal-weight rebalanced portfolio and the
+    record's `comparisons` (dashed), to a PNG.
+
+    **Arguments:**
+
+    - `record`: a [`RunRecord`][quantamm_eqx.reports.RunRecord].
+    - `path`: the PNG file to write.
+    - `title`: the plot's title (default "Pool value").
+    - `log_scale`: draw the values on a log axis (equal vertical steps are equal returns).
 
     **Example:**
 
     ```python
-    >>> import pathlib, tempfile
+    >>> import dataclasses, pathlib, tempfile
     >>> import numpy as np
     >>> from quantamm_eqx.reports import RunRecord, plot_values
     >>> times = np.datetime64("2024-01-01T00:00") + np.arange(3) * np.timedelta64(1, "h")
@@ -67,17 +75,34 @@ def plot_values(record: RunRecord, path: str | os.PathLike, title: str | None = 
     >>> plot_values(record, path)
     >>> path.stat().st_size > 0
     True
+    >>> compared = dataclasses.replace(record, comparisons={"untrained": paths[1] * 0.9})
+    >>> plot_values(compared, path, log_scale=True)
+    >>> path.read_bytes()[:4] == b"\\x89PNG"
+    True
     ```
     """
-    figure, axes = _figure()
-    axes.plot(record.timestamps, record.values, label="pool", linewidth=1.6)
-    axes.plot(record.timestamps, record.hodl_values, label="HODL (initial reserves)")
-    axes.plot(record.timestamps, record.rebalanced_values, label="equal weight, rebalanced")
-    axes.set_ylabel("value")
+    save_png(_values_figure(record, title, log_scale), path)
+
+
+def _values_figure(record: RunRecord, title: str | None, log_scale: bool):
+    figure, axes = new_figure()
+    times = record.timestamps
+    axes.plot(times, record.values, label="pool", color="C0", linewidth=1.6, zorder=3)
+    axes.plot(times, record.hodl_values, label="HODL (initial reserves)", color="C1")
+    axes.plot(times, record.rebalanced_values, label="equal weight, rebalanced", color="C2")
+    for number, (label, values) in enumerate(record.comparisons.items()):
+        color = f"C{3 + number % 7}"  # not the colours above
+        axes.plot(times, values, label=label, color=color, linestyle="--", linewidth=1.2)
+    paths = [record.values, record.hodl_values, record.rebalanced_values]
+    drawn = np.concatenate([*paths, *record.comparisons.values()])
+    drawn = drawn[np.isfinite(drawn) & ((drawn > 0) | (not log_scale))]
+    low, high = (drawn.min(), drawn.max()) if drawn.size else (1.0, 1.0)
+    value_axis(axes, float(low), float(high), log_scale)
+    axes.set_ylabel("value (log scale)" if log_scale else "value")
     axes.margins(x=0)
-    axes.legend(loc="upper left", fontsize="small")
+    legend_below(figure, axes)
     axes.set_title(title or "Pool value")
-    _save_figure(figure, path)
+    return figure
 
 
 def plot_attribution(record: RunRecord, path: str | os.PathLike, title: str | None = None) -> None:
@@ -110,7 +135,11 @@ def plot_attribution(record: RunRecord, path: str | os.PathLike, title: str | No
             "This record has no attribution (it was written before attributions were "
             "recorded): simulate the run again to draw it."
         )
-    figure, axes = _figure()
+    save_png(_attribution_figure(record, title), path)
+
+
+def _attribution_figure(record: RunRecord, title: str | None):
+    figure, axes = new_figure()
     parts = 100 * record.attribution
     styles = {
         "fees": dict(label="fees kept", color="tab:green"),
@@ -124,6 +153,6 @@ def plot_attribution(record: RunRecord, path: str | os.PathLike, title: str | No
     axes.axhline(0.0, color="0.6", linewidth=0.8)
     axes.set_ylabel("cumulative, % of starting value")
     axes.margins(x=0)
-    axes.legend(loc="best", fontsize="small")
+    legend_below(figure, axes)
     axes.set_title(title or "Where the return came from")
-    _save_figure(figure, path)
+    return figure

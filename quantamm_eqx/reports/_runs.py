@@ -1,16 +1,11 @@
-"""Run records: what a run produced, saved atomically as `.npz` arrays plus `.json` metadata."""
+"""Run records: what a run produced, with its summary; `_run_files` saves and loads them."""
 
 import dataclasses
-import json
-import os
-import zipfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._atomic import atomic_path
 from .._validation import checked_int
 from ..simulation._attribution import attribution
 from ..simulation._hodl import hodl_values, rebalanced_values
@@ -34,6 +29,8 @@ class RunRecord:
     - `attribution`: the return's parts, cumulative, as fractions of the starting value,
       `(rows, 4)`: columns `ATTRIBUTION_PARTS` (HODL, strategy, arbitrage, fees; see
       [`attribution`][quantamm_eqx.attribution]); `None` in records without it.
+    - `comparisons`: other value paths at the same rows, by label (say, the untrained
+      pool's, `{"untrained pool": values}`), each `(rows,)`; empty in records without any.
     """
 
     timestamps: np.ndarray
@@ -46,11 +43,15 @@ class RunRecord:
     rebalanced_values: np.ndarray
     metadata: dict[str, Any]
     attribution: np.ndarray | None = None
+    comparisons: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 #: The columns of `RunRecord.attribution`.
 ATTRIBUTION_PARTS = ("hodl", "strategy", "arbitrage", "fees")
-_ARRAYS = ("prices", "weights", "reserves", "values", "hodl_values", "rebalanced_values")
+#: The summary rows `record_run` writes besides the comparisons'.
+_SUMMARY_KEYS = ("pool", "hodl", "equal-weight rebalanced")
+#: The arrays every record has, saved under these names.
+ARRAYS = ("prices", "weights", "reserves", "values", "hodl_values", "rebalanced_values")
 
 
 def record_run(
@@ -60,11 +61,13 @@ def record_run(
     assets: tuple[str, ...],
     every: int = 1,
     metadata: Mapping[str, Any] | None = None,
+    comparisons: Mapping[str, Simulation] | None = None,
 ) -> RunRecord:
     """Record a simulation, keeping every `every`-th minute and the last one.
 
     The metadata gets a `summary` of the pool (with its return's
-    [`attribution`][quantamm_eqx.attribution]) and of both benchmarks, computed at full
+    [`attribution`][quantamm_eqx.attribution]), of both benchmarks and of each comparison
+    (under its label, against its own HODL, with its attribution), computed at full
     (minute) resolution, and `record_every`.
 
     **Arguments:**
@@ -74,6 +77,9 @@ def record_run(
     - `assets`: the asset names.
     - `every`: the row stride kept in the record (e.g. 60 for hourly rows).
     - `metadata`: anything else to keep (JSON-serialisable).
+    - `comparisons`: other simulations of the same minutes, by label (say, the untrained
+      pool's); their values are kept at the same rows, as `RunRecord.comparisons`. A label
+      may not be a benchmark's summary key (`pool`, `hodl`, `equal-weight rebalanced`).
 
     **Example:**
 
@@ -90,13 +96,24 @@ def record_run(
     ((73,), '2024-01-02T01:00')
     >>> sorted(record.metadata["summary"])
     ['equal-weight rebalanced', 'hodl', 'pool']
+    >>> untrained = simulate(pool, prices[::-1], config, start_index=1440, bout_length=3 * 1440)
+    >>> record = record_run(result, start="2024-01-02", assets=("A", "B"), every=60,
+    ...                     comparisons={"reversed prices": untrained})
+    >>> record.comparisons["reversed prices"].shape, len(record.metadata["summary"])
+    ((73,), 4)
     ```
+
+    **Raises:**
+
+    `ValueError` when `assets` does not name the simulation's assets, or a comparison's
+    length differs from `result`'s, or its label is a benchmark's summary key.
     """
     every = checked_int(every, "every", 1)
     if len(assets) != result.prices.shape[1]:
         raise ValueError(
             f"`assets` names {len(assets)} assets; the simulation has {result.prices.shape[1]}."
         )
+    compared = _comparison_values(comparisons or {}, np.shape(result.values))
     arrays = {
         "prices": result.prices,
         "weights": result.weights,
@@ -113,6 +130,9 @@ def record_run(
         "hodl": summarise(hodl, hodl),
         "equal-weight rebalanced": summarise(arrays["rebalanced_values"], hodl),
     }
+    for label, other in (comparisons or {}).items():
+        parts = attribution_table(other)[-1]
+        summary[label] = summarise(compared[label], np.asarray(hodl_values(other)), parts)
     rows = np.arange(0, arrays["values"].shape[0], every)
     if rows[-1] != arrays["values"].shape[0] - 1:
         rows = np.append(rows, arrays["values"].shape[0] - 1)
@@ -123,7 +143,27 @@ def record_run(
         **{name: array[rows] for name, array in arrays.items()},
         metadata={**(metadata or {}), "summary": summary, "record_every": every},
         attribution=parts_array[rows],
+        comparisons={label: values[rows] for label, values in compared.items()},
     )
+
+
+def _comparison_values(
+    comparisons: Mapping[str, Simulation], shape: tuple[int, ...]
+) -> dict[str, np.ndarray]:
+    """Each comparison's values as float64, checked to have the main result's `shape`."""
+    compared = {}
+    for label, other in comparisons.items():
+        if not isinstance(label, str):
+            raise TypeError(f"`comparisons` labels must be strings; got {label!r}.")
+        if label in _SUMMARY_KEYS:
+            raise ValueError(f"`comparisons` may not use the label {label!r}: a benchmark's.")
+        compared[label] = np.asarray(other.values, dtype=np.float64)
+        if compared[label].shape != shape:
+            raise ValueError(
+                f"`comparisons[{label!r}]` has values of shape {compared[label].shape}; "
+                f"`result`'s are {shape}: simulate the same minutes."
+            )
+    return compared
 
 
 def attribution_table(result: Simulation) -> np.ndarray:
@@ -148,85 +188,3 @@ def attribution_table(result: Simulation) -> np.ndarray:
     parts = attribution(result)
     columns = [np.asarray(getattr(parts, name), dtype=np.float64) for name in ATTRIBUTION_PARTS]
     return np.stack(columns, axis=1)
-
-
-def _paths(path: str | os.PathLike) -> tuple[Path, Path]:
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise ValueError(f"`path` must end in .npz; got {path.name!r}.")
-    return path, path.with_suffix(".json")
-
-
-def save_run(path: str | os.PathLike, record: RunRecord) -> None:
-    """Write a record as `path` (`.npz`: the arrays) and `path` with suffix `.json` (the
-    metadata, asset names and times), each atomically.
-
-    **Example:**
-
-    ```python
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> from quantamm_eqx.reports import RunRecord, load_run, save_run
-    >>> ones = np.ones((2, 1))
-    >>> record = RunRecord(
-    ...     np.array(["2024-01-01T00:00", "2024-01-01T00:01"], "datetime64[m]"), ("A",),
-    ...     ones, ones, ones, ones[:, 0], ones[:, 0], ones[:, 0], {"note": "example"})
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.npz"
-    >>> save_run(path, record)
-    >>> load_run(path).metadata["note"], sorted(p.name for p in path.parent.iterdir())
-    ('example', ['results.json', 'results.npz'])
-    ```
-    """
-    arrays_path, metadata_path = _paths(path)
-    times = record.timestamps.astype("datetime64[m]")
-    document = {
-        "assets": list(record.assets),
-        "start": str(times[0]),
-        "end": str(times[-1]),
-        "rows": int(times.shape[0]),
-        **record.metadata,
-    }
-    text = json.dumps(document, indent=2, allow_nan=False)
-    with atomic_path(arrays_path) as temporary, open(temporary, "wb") as file:
-        np.savez(
-            file,
-            timestamps=times.astype(np.int64),
-            **{name: getattr(record, name) for name in _ARRAYS},
-            **({} if record.attribution is None else {"attribution": record.attribution}),
-        )
-    with atomic_path(metadata_path) as temporary:
-        temporary.write_text(text + "\n")
-
-
-def load_run(path: str | os.PathLike) -> RunRecord:
-    """Read a record written by [`save_run`][quantamm_eqx.reports.save_run].
-
-    **Raises:**
-
-    `FileNotFoundError` when either file is missing; `ValueError` when they are not a record
-    (another NumPy archive or JSON file, or a damaged one) or do not belong together.
-    """
-    arrays_path, metadata_path = _paths(path)
-    for required in (arrays_path, metadata_path):
-        if not required.exists():
-            raise FileNotFoundError(f"{required} does not exist; `save_run` writes both files.")
-    not_a_record = f"{arrays_path} and {metadata_path} are not a record written by `save_run`"
-    try:
-        metadata = json.loads(metadata_path.read_text())
-        with np.load(arrays_path) as archive:
-            arrays = {name: archive[name] for name in ("timestamps", *_ARRAYS)}
-            # Records written before the attribution was recorded have none.
-            arrays["attribution"] = archive.get("attribution")
-        assets = tuple(metadata.pop("assets"))
-    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{not_a_record} ({type(error).__name__}: {error}).") from error
-    for key in ("start", "end", "rows"):
-        metadata.pop(key, None)
-    if arrays["prices"].ndim != 2 or arrays["prices"].shape[1] != len(assets):
-        raise ValueError(f"{arrays_path} and {metadata_path} do not belong together.")
-    return RunRecord(
-        timestamps=arrays.pop("timestamps").astype("datetime64[m]"),
-        assets=assets,
-        metadata=metadata,
-        **arrays,
-    )
