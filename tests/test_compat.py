@@ -99,7 +99,10 @@ def test_missing_parameter_is_named():
     params = {k: v for k, v in MOMENTUM_PARAMS.items() if k != "log_k"}
     with pytest.raises(ValueError, match="params is missing 'log_k', which a MomentumPool needs"):
         from_quantammsim("momentum", params, SETTINGS)
-    with pytest.raises(ValueError, match="params is missing 'sp_k'"):
+    with pytest.raises(ValueError, match=r"params is missing 'sp_k' \(or its older name 'log_k'\)"):
+        from_quantammsim("mean_reversion_channel", params, SETTINGS)
+    # The channel reads momentum's `log_k` as its older name for `sp_k`: the next is missing.
+    with pytest.raises(ValueError, match="params is missing 'sp_width'"):
         from_quantammsim("mean_reversion_channel", MOMENTUM_PARAMS, SETTINGS)
 
 

@@ -87,19 +87,77 @@ def config_from_settings(settings: Mapping[str, Any]) -> SimulationConfig:
     return SimulationConfig(**given)
 
 
+def _sigmoid(value: np.ndarray) -> np.ndarray:
+    """`1 / (1 + exp(-value))` without overflow or cancellation for large `|value|`."""
+    small = np.exp(-np.abs(value))
+    return np.where(value >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+
+
+#: Older names of the channel's parameters, which the reference still reads when the `sp_*`
+#: name is absent (its `MeanReversionChannelPool.calculate_rule_outputs`): old name ->
+#: (current name, the map from the old stored value to the constrained value the rule
+#: uses, or None when the old name already goes through squareplus). Listed in the
+#: reference's order of preference: `logit_pre_exp_scaling` before `raw_pre_exp_scaling`.
+LEGACY_CHANNEL_NAMES: dict[str, tuple[str, Any]] = {
+    "log_k": ("sp_k", np.exp2),  # k per day = 2**log_k
+    "raw_width": ("sp_width", np.exp2),  # width = 2**raw_width
+    "log_amplitude": ("sp_amplitude", np.exp2),  # amplitude per day = 2**log_amplitude
+    "raw_exponents": ("sp_exponents", None),  # exponents = squareplus(raw_exponents)
+    "logit_pre_exp_scaling": ("sp_pre_exp_scaling", _sigmoid),  # sigmoid(logit_...)
+    "raw_pre_exp_scaling": ("sp_pre_exp_scaling", np.exp2),  # 2**raw_...
+}
+
+
+def _as_numbers(params: Mapping[str, Any], name: str) -> np.ndarray:
+    try:
+        return np.asarray(params[name], dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"params[{name!r}] must be numbers, one per asset (or per parameter set and "
+            f"asset); got {params[name]!r} ({error})."
+        ) from error
+
+
+def current_parameter_names(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` with the channel's older parameter names replaced by the `sp_*` ones.
+
+    A current name wins over an older one, as in the reference. An older value `x` is read
+    as the reference reads it (`2**x`, `sigmoid(x)`, or as is where it already goes
+    through squareplus) and stored as `inverse_squareplus` of that, `y - 1/y`, so the
+    pool's rule sees the same number. Non-finite values stay non-finite (they are refused
+    where the pool is built).
+    """
+    converted = dict(params)
+    if rule != "mean_reversion_channel":
+        return converted
+    for old, (name, constrained) in LEGACY_CHANNEL_NAMES.items():
+        if old not in params:
+            continue
+        del converted[old]
+        if name in converted:
+            continue
+        value = _as_numbers(params, old)
+        if constrained is not None:
+            with np.errstate(all="ignore"):
+                y = constrained(value)
+                stored = y - 1.0 / y
+            if np.any(np.isfinite(value) & ~np.isfinite(stored)):
+                raise ValueError(
+                    f"params[{old!r}] (the older name of {name!r}) holds a value whose "
+                    f"constrained value underflows to 0 or overflows: {value.tolist()!r}."
+                )
+            value = stored
+        converted[name] = value
+    return converted
+
+
 def _parameter_arrays(
     pool_class: type[AbstractGradientPool], params: Mapping[str, Any], config: SimulationConfig
 ) -> dict[str, np.ndarray]:
     arrays = {}
     for name in parameter_specs(pool_class):
         if name in params:
-            try:
-                value = np.asarray(params[name], dtype=np.float64)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"params[{name!r}] must be numbers, one per asset (or per parameter set and "
-                    f"asset); got {params[name]!r} ({error})."
-                ) from error
+            value = _as_numbers(params, name)
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"params[{name!r}] must be finite; got {value.tolist()!r}.")
             arrays[name] = value
@@ -108,9 +166,13 @@ def _parameter_arrays(
         ):
             arrays[name] = None  # unused by this configuration: filled below
         else:
+            older = " or ".join(
+                repr(old) for old, (new, _) in LEGACY_CHANNEL_NAMES.items() if new == name
+            )
+            also = f" (or its older name {older})" if older else ""
             raise ValueError(
-                f"params is missing {name!r}, which a {pool_class.__name__} needs; it has "
-                f"{sorted(params)!r}."
+                f"params is missing {name!r}{also}, which a {pool_class.__name__} needs; it "
+                f"has {sorted(params)!r}."
             )
     shapes = {name: value.shape for name, value in arrays.items() if value is not None}
     if len({len(shape) for shape in shapes.values()}) > 1 or any(
@@ -148,7 +210,13 @@ def from_quantammsim(
       channel, `sp_width`, `sp_amplitude`, `sp_exponents`, `sp_pre_exp_scaling`. Arrays of
       shape `(n_assets,)` give one pool; shape `(n_parameter_sets, n_assets)` gives a
       stacked pool (a batch for `eqx.filter_vmap`). Other keys (e.g. `subsidary_params`)
-      are ignored; `logit_delta_lamb` defaults to 0.
+      are ignored; `logit_delta_lamb` defaults to 0. The channel's older names, which the
+      reference still reads, are converted to the same rule: `log_k` (k per day
+      `2**log_k`), `raw_width` (`2**raw_width`), `log_amplitude` (per day
+      `2**log_amplitude`), `raw_exponents` (already squareplus: copied),
+      `logit_pre_exp_scaling` (`sigmoid`) and `raw_pre_exp_scaling` (`2**x`); each is
+      stored as `inverse_squareplus` of that value. A current `sp_*` name wins over an
+      older one, as in the reference.
     - `settings`: the reference's `run_fingerprint` (or a golden vector's `settings`);
       see [`config_from_settings`][quantamm_eqx.compat.config_from_settings].
 
@@ -179,7 +247,7 @@ def from_quantammsim(
         raise ValueError(f"settings['rule'] is {settings['rule']!r} but `rule` is {rule!r}.")
     pool_class = POOLS[rule]
     config = config_from_settings(settings)
-    arrays = _parameter_arrays(pool_class, params, config)
+    arrays = _parameter_arrays(pool_class, current_parameter_names(rule, params), config)
     fields = {name: jnp.asarray(value) for name, value in arrays.items()}
     if fields["logit_lamb"].ndim == 1:
         pool = pool_class(**fields)
