@@ -35,7 +35,7 @@ def summary_rows(stdout):
     return rows
 
 
-def assert_outputs(directory, plots=True):
+def assert_outputs(directory, plots=True, training=False):
     record = load_run(directory / "results.npz")
     assert record.assets == ("AAPL", "IBM", "MSFT", "GOOG")
     assert np.allclose(record.weights.sum(axis=1), 1.0)
@@ -50,6 +50,7 @@ def assert_outputs(directory, plots=True):
     np.testing.assert_allclose(parts, record.values / 1e6 - 1, rtol=0, atol=1e-12)
     pool_row = metadata["summary"]["pool"]
     assert {"strategy_return", "arbitrage_return", "fee_return"} <= set(pool_row)
+    assert (directory / "training.png").exists() == (plots and training)
     for name in ("weights.png", "values.png", "attribution.png"):
         path = directory / name
         assert path.exists() == plots
@@ -76,64 +77,62 @@ def test_simulate_end_to_end_on_the_default_data(tmp_path):
     assert final_value == pytest.approx(metadata["summary"]["pool"]["final_value"], abs=0.5)
 
 
-def test_train_then_simulate_its_checkpoint_then_plot(tmp_path):
+def test_train_then_simulate_its_checkpoint_then_plot(tmp_path, capsys):
+    """In one process (the console script itself is run by the test above)."""
     trained = tmp_path / "trained"
-    result = run_cli(
-        "train",
-        "--end",
-        "2011-01-01",
-        "--steps",
-        "3",
-        "--bout-days",
-        "30",
-        "--burn-in-days",
-        "30",
-        "--batch-size",
-        "2",
-        "--val-fraction",
-        "0.05",  # a short held-out span: four months to simulate, not nineteen
-        "--no-progress",
-        "--output",
-        str(trained),
-    )
-    assert result.returncode == 0, result.stderr
-    rows = summary_rows(result.stdout)
+    argv = ["train", "--end", "2011-01-01", "--steps", "3", "--bout-days", "30"]
+    argv += ["--burn-in-days", "30", "--batch-size", "2", "--no-progress"]
+    # Short validation and test spans: four months each to simulate, not two years.
+    argv += ["--val-fraction", "0.05", "--test-fraction", "0.05", "--output", str(trained)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "On the test span, unseen in training and in picking the step" in out
+    rows = summary_rows(out)
     assert set(rows) == {"untrained pool", "trained pool", "HODL", "equal-weight rebalanced"}
-    _, metadata = assert_outputs(trained)
-    assert metadata["training"]["steps"] == 3
+    record, metadata = assert_outputs(trained, training=True)
+    training = metadata["training"]
+    assert training["steps"] == 3 and len(training["train_objective"]) == 3
+    # The spans follow each other: training, then validation (picks the step), then test.
+    assert training["train_span"]["start_index"] == 0
+    assert training["validation_span"]["start_index"] == training["train_span"]["bout_length"]
+    validation_end = training["validation_span"]["start_index"]
+    validation_end += training["validation_span"]["bout_length"]
+    assert metadata["bout"]["start_index"] == validation_end
+    assert set(record.comparisons) == {"untrained pool"}  # drawn on values.png
     assert json.loads((trained / "pool.json").read_text())["pool"] == "momentum"
 
     replay = tmp_path / "replay"
-    result = run_cli(
-        "simulate",
-        "--checkpoint",
-        str(trained / "pool.eqx"),
-        "--start",
-        metadata["bout"]["start"],
-        "--end",
-        metadata["bout"]["end"],
-        "--no-plots",
-        "--output",
-        str(replay),
-    )
-    assert result.returncode == 0, result.stderr
+    argv = ["simulate", "--checkpoint", str(trained / "pool.eqx"), "--start"]
+    argv += [metadata["bout"]["start"], "--end", metadata["bout"]["end"], "--no-plots"]
+    assert main([*argv, "--output", str(replay)]) == 0  # no --chunk-period: pool.json's
     _, replayed = assert_outputs(replay, plots=False)
-    # The checkpoint is the trained pool: same parameters, same held-out run (the saved
-    # bout's start and end replay it; the same history too: both runs' data start in 2004).
+    # The checkpoint is the trained pool: same parameters, same test run (the saved bout's
+    # start and end replay it; the same history too: both runs' data start in 2004).
     assert replayed["pool"]["parameters"] == metadata["pool"]["parameters"]
     assert replayed["summary"]["pool"]["final_value"] == pytest.approx(
         metadata["summary"]["pool"]["final_value"], rel=1e-12
     )
 
+    # `plot` redraws a run's plots in a folder of their own, training.png included.
     plots = tmp_path / "plots"
-    result = run_cli("plot", str(replay / "results.npz"), "--output", str(plots))
-    assert result.returncode == 0, result.stderr
+    assert main(["plot", str(trained / "results.npz"), "--output", str(plots), "--log-scale"]) == 0
     assert sorted(p.name for p in plots.iterdir()) == [
         "attribution.png",
+        "training.png",
         "values.png",
         "weights.png",
     ]
     assert all(p.read_bytes()[:8] == PNG for p in plots.iterdir())
+    capsys.readouterr()
+    # Into the run's own folder only with --overwrite, which replaces the plots alone.
+    before = (trained / "values.png").read_bytes()
+    assert main(["plot", str(trained / "results.npz"), "--output", str(trained)]) == 2
+    assert "holds another run's files" in capsys.readouterr().err
+    assert (trained / "values.png").read_bytes() == before
+    argv = ["plot", str(trained / "results.npz"), "--output", str(trained), "--overwrite"]
+    assert main([*argv, "--log-scale"]) == 0
+    assert (trained / "values.png").read_bytes() != before
+    assert {"pool.eqx", "results.npz", "training.png"} <= {p.name for p in trained.iterdir()}
 
 
 def test_help_teaches_every_option_group():
@@ -156,7 +155,7 @@ def test_output_must_be_a_directory(tmp_path, capsys):
     taken = tmp_path / "taken"
     taken.write_text("a file")
     assert main(["simulate", *SHORT, "--output", str(taken)]) == 2
-    assert f"--output {taken} is a file" in capsys.readouterr().err
+    assert f"--output {taken} is a file; give a folder" in capsys.readouterr().err
     assert taken.read_text() == "a file"
 
 
@@ -167,7 +166,8 @@ def test_a_checkpoint_needs_its_pool_description(tmp_path, capsys):
     # results.npz is not a checkpoint: results.json beside it describes no pool.
     argv = ["simulate", "--checkpoint", str(run / "results.npz"), "--output", str(tmp_path)]
     assert main(argv) == 2
-    assert "results.json does not describe a pool (it lacks chunk_period" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "results.json does not describe a built-in pool" in error
     (tmp_path / "pool.eqx").write_bytes(b"")
     (tmp_path / "pool.json").write_text("{not json")
     argv[2] = str(tmp_path / "pool.eqx")
@@ -244,7 +244,7 @@ def test_the_reference_arbitrage_rule_from_the_command_line(tmp_path):
         (["simulate", "--checkpoint", "missing.eqx"], "does not exist"),
         (["simulate", "--format", "binance", "--data", "x.csv"], "ASSET=FILE"),
         (["simulate", "--minimum-weight", "0.3"], "minimum_weight"),
-        (["train", "--bout-days", "4000"], "does not fit in the training span"),
+        (["train", "--bout-days", "4000"], "--bout-days 4000 leaves too little room: a burn"),
         (["simulate", "--fill", "none"], "daily closes"),
         (["simulate", "--assets", "AAPL"], "A pool needs at least 2 assets"),
         (["simulate", "--start", "2012-02-01", "--end", "2012-01-02"], "must come at least 2"),

@@ -78,6 +78,7 @@ def test_conflicting_series_options_are_refused(argv, message):
 def test_a_fees_file_counts_as_fees_for_the_fee_sharing_options():
     argv = ["--fees-file", "f.csv", "--protocol-fee-split", "0.5", "--arbitrage", "reference"]
     args = build_parser().parse_args(["simulate", *argv, "--noise-trader-ratio", "1"])
+    args.chunk_period = 1440  # as `resolve` and the data leave it
     assert simulation_config(args, np.float64).fees == 0.0
 
 

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,6 @@ from quantamm_eqx.cli import build_parser
 from quantamm_eqx.cli._options import OBJECTIVE_NAMES, POOL_NAMES
 from quantamm_eqx.metrics import OBJECTIVES
 from quantamm_eqx.pools import POOLS
-
-PACKAGE = Path(__file__).parents[1] / "quantamm_eqx"
 
 
 def test_pool_choices_are_the_registry():
@@ -40,37 +37,48 @@ def test_every_registered_pool_parses(name):
     assert build_parser().parse_args(["simulate", "--pool", name]).pool == name
 
 
-def test_parsing_imports_no_jax():
-    """The command line's own modules import JAX (and the library) only once a command runs.
-
-    The package `quantamm_eqx` is stubbed so that its `__init__` (which imports JAX) does not
-    run: what is left is what the command line imports to parse its arguments.
-    """
-    script = f"""
-import sys, types
-package = types.ModuleType("quantamm_eqx")
-package.__path__ = [{str(PACKAGE)!r}]
-sys.modules["quantamm_eqx"] = package
+def test_help_imports_no_jax():
+    """`quantamm-eqx --help` is fast: parsing imports neither JAX nor NumPy nor the library
+    (`import quantamm_eqx` imports its subpackages on first use)."""
+    script = """
+import sys
 from quantamm_eqx.cli import build_parser, main
 build_parser().parse_args(["train", "--steps", "3", "--pool", "anti_momentum"])
-try:
-    build_parser().parse_args(["--version"])
-except SystemExit as exit:
-    assert exit.code == 0
-try:
-    main(["simulate", "--help"])
-except SystemExit as exit:
-    assert exit.code == 0
-heavy = sorted(name for name in sys.modules if name.split(".")[0] in {{"jax", "jaxlib",
-    "equinox", "optax", "matplotlib"}} or name.startswith("quantamm_eqx.") and not
-    name.startswith(("quantamm_eqx.cli", "quantamm_eqx._version")))
+for argv in (["--version"], ["simulate", "--help"], ["train", "--help"]):
+    try:
+        main(argv)
+    except SystemExit as exit:
+        assert exit.code == 0
+heavy = sorted(name for name in sys.modules if name.split(".")[0] in {"jax", "jaxlib",
+    "equinox", "optax", "matplotlib", "numpy", "pandas"} or name.startswith("quantamm_eqx.")
+    and not name.startswith(("quantamm_eqx.cli", "quantamm_eqx._version")))
 assert not heavy, heavy
 """
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert "--pool" in result.stdout
+    assert "--pool" in result.stdout and "--test-fraction" in result.stdout
+
+
+def test_the_package_imports_its_names_on_first_use():
+    import quantamm_eqx
+
+    assert quantamm_eqx.simulate is quantamm_eqx.simulation.simulate
+    assert set(quantamm_eqx.__all__) <= set(dir(quantamm_eqx))
+    with pytest.raises(AttributeError, match="has no attribute 'simulat'"):
+        quantamm_eqx.simulat  # noqa: B018
+
+
+def parsed(argv):
+    """The resolved options of `argv`, as a command sees them (with data of 1000 days)."""
+    from quantamm_eqx.cli._fit_to_data import fit_chunk_period
+    from quantamm_eqx.cli._resolve import resolve
+
+    args = build_parser().parse_args(argv)
+    resolve(args)
+    fit_chunk_period(args, 1000 * 1440)
+    return args
 
 
 def test_the_weight_clip_reaches_the_configuration():
@@ -79,12 +87,11 @@ def test_the_weight_clip_reaches_the_configuration():
 
     from quantamm_eqx.cli._config import simulation_config
 
-    parser = build_parser()
-    default = simulation_config(parser.parse_args(["simulate"]), np.float64)
-    chosen = parser.parse_args(["simulate", "--weight-clip", "reference"])
+    default = simulation_config(parsed(["simulate"]), np.float64)
+    chosen = parsed(["simulate", "--weight-clip", "reference"])
     assert default.weight_clip == "iterative"
     assert simulation_config(chosen, np.float64).weight_clip == "reference"
-    protocol = parser.parse_args(["simulate", "--mode", "protocol", "--weight-clip", "reference"])
+    protocol = parsed(["simulate", "--mode", "protocol", "--weight-clip", "reference"])
     with pytest.raises(ValueError, match="--weight-clip reference chooses the simulator's clip"):
         simulation_config(protocol, np.float64)
 
@@ -103,20 +110,21 @@ def test_the_realism_options_reach_the_configuration():
 
     from quantamm_eqx.cli._config import simulation_config
 
-    parser = build_parser()
     argv = ["simulate", "--fees", "0.003", "--noise-trader-ratio", "1.5"]
     argv += ["--protocol-fee-split", "1", "--arb-frequency", "5"]
-    config = simulation_config(parser.parse_args(argv), np.float64)
+    config = simulation_config(parsed(argv), np.float64)
     assert (config.noise_trader_ratio, config.protocol_fee_split) == (1.5, 1.0)
     assert (config.arb_frequency, config.do_arb) == (5, True)
-    assert not simulation_config(parser.parse_args(["simulate", "--no-arb"]), np.float64).do_arb
+    assert not simulation_config(parsed(["simulate", "--no-arb"]), np.float64).do_arb
     for argv, message in [
         (["--noise-trader-ratio", "2"], "--noise-trader-ratio 2 shares out swap fees, and --fees"),
         (["--protocol-fee-split", "0.5"], "--protocol-fee-split 0.5 shares out swap fees"),
-        (["--no-arb", "--arb-frequency", "5"], "--no-arb turns arbitrage off"),
+        (["--no-arb", "--arb-frequency", "5"], "--no-arb turns arbitrage off, so --arb-freq"),
+        (["--no-arb", "--gas-cost", "1"], "--no-arb turns arbitrage off, so --gas-cost has"),
+        (["--no-arb", "--fees", "0.01", "--noise-trader-ratio", "1"], "so --noise-trader-ratio"),
     ]:
         with pytest.raises(ValueError, match=message):
-            simulation_config(parser.parse_args(["simulate", *argv]), np.float64)
+            simulation_config(parsed(["simulate", *argv]), np.float64)
 
 
 def test_a_protocol_share_above_one_is_refused_by_the_parser(capsys):

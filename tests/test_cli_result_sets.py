@@ -15,7 +15,7 @@ from quantamm_eqx.cli._result_set import ResultSet, recover, result_set
 
 SET = ("results.json", "weights.png", "values.png")
 TRAIN = ["train", "--end", "2011-01-01", "--steps", "3", "--bout-days", "30"]
-TRAIN += ["--burn-in-days", "30", "--no-progress"]
+TRAIN += ["--burn-in-days", "30", "--no-progress", "--overwrite"]  # over _old_run
 
 
 def _dead_pid() -> int:
@@ -26,6 +26,7 @@ def _dead_pid() -> int:
 
 
 def _old_run(folder):
+    """An earlier run's files, and one of the user's, in `folder` (replaced with overwrite)."""
     folder.mkdir(exist_ok=True)
     for name in SET:
         (folder / name).write_text("old")
@@ -34,7 +35,7 @@ def _old_run(folder):
 
 def test_publish_replaces_the_whole_set_and_keeps_other_files(tmp_path):
     _old_run(tmp_path)
-    with result_set(tmp_path, SET) as files:
+    with result_set(tmp_path, SET, overwrite=True) as files:
         (files.stage / "results.json").write_text("new")
         assert (tmp_path / "results.json").read_text() == "old"  # nothing moves before
         assert files.publish() == ["results.json"]
@@ -46,7 +47,7 @@ def test_publish_replaces_the_whole_set_and_keeps_other_files(tmp_path):
 def test_an_interrupted_run_leaves_the_folder_as_it_was(tmp_path):
     _old_run(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        with result_set(tmp_path, SET) as files:
+        with result_set(tmp_path, SET, overwrite=True) as files:
             (files.stage / "results.json").write_text("new")
             raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*SET, "notes.txt"])
@@ -57,7 +58,7 @@ def test_the_next_run_finishes_a_publish_cut_short_by_a_kill(tmp_path):
     # A run killed after its commit point, with results.json already moved: the staging
     # folder holds the plan and the files not yet moved.
     _old_run(tmp_path)
-    files = ResultSet(tmp_path, SET)
+    files = ResultSet(tmp_path, SET, overwrite=True)
     (files.stage / "results.json").write_text("new")
     (files.stage / "weights.png").write_text("new")
     (files.stage / "COMMITTED").write_text(
@@ -98,7 +99,7 @@ def test_atomic_writes_name_their_process(tmp_path):
 
 def test_ctrl_c_while_publishing_waits_for_the_set(tmp_path):
     _old_run(tmp_path)
-    files = ResultSet(tmp_path, SET)
+    files = ResultSet(tmp_path, SET, overwrite=True)
     for name in SET:
         (files.stage / name).write_text("new")
     real_replace = os.replace

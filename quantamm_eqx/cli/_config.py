@@ -48,10 +48,7 @@ def simulation_config(args: argparse.Namespace, dtype):
             f"--retail-volume-file {args.retail_volume_file} brings swap fees to the pool, and "
             "--fees is 0; set --fees or --fees-file, or drop --retail-volume-file."
         )
-    if args.no_arb and args.arb_frequency != 1:
-        raise ValueError(
-            "--no-arb turns arbitrage off, so --arb-frequency has nothing to set; drop one."
-        )
+    _check_no_arb(args)
     return SimulationConfig(
         chunk_period=args.chunk_period,
         weight_interpolation_period=args.interpolation_period or args.chunk_period,
@@ -102,3 +99,23 @@ def _check_series_files(args: argparse.Namespace) -> None:
             "and none is given; add --fees-file, --gas-cost-file, --arb-fees-file or "
             "--retail-volume-file, or drop --series-fill."
         )
+
+
+def _check_no_arb(args: argparse.Namespace) -> None:
+    """Refuse the arbitrageurs' options with --no-arb, which turns them off."""
+    if not args.no_arb:
+        return
+    given = {
+        "--arb-frequency": args.arb_frequency != 1,
+        "--gas-cost": args.gas_cost != 0,
+        "--arb-fees": args.arb_fees != 0,
+        "--gas-cost-file": args.gas_cost_file is not None,
+        "--arb-fees-file": args.arb_fees_file is not None,
+        "--arbitrage": args.arbitrage != "exact",
+        "--noise-trader-ratio": args.noise_trader_ratio != 0,  # a ratio to arbitrage volume
+    }
+    for option, is_given in given.items():
+        if is_given:
+            raise ValueError(
+                f"--no-arb turns arbitrage off, so {option} has nothing to set; drop one."
+            )

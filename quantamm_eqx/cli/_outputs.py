@@ -24,9 +24,10 @@ def say(*parts: object) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-#: The files of a run's results (`simulate`, and `train` with its pool files).
-RESULT_FILES = ("results.npz", "results.json", "weights.png", "values.png", "attribution.png")
-PLOT_FILES = ("weights.png", "values.png", "attribution.png")
+#: The plots of a run (training.png: `train`'s only).
+PLOT_FILES = ("weights.png", "values.png", "attribution.png", "training.png")
+#: Every file of a run: `simulate` writes the results and plots, `train` its pool files too.
+RUN_FILES = ("pool.eqx", "pool.json", "results.npz", "results.json", *PLOT_FILES)
 
 
 def write_outputs(
@@ -36,19 +37,15 @@ def write_outputs(
     prices,
     start_index: int,
     metadata: dict,
-    title: str,
     label: str = "pool",
+    comparisons: dict | None = None,
 ) -> None:
     """Print the summary table; stage the results file and the plots in `files` (a
-    `ResultSet`), then publish the set to `args.output`."""
-    from ..reports import (
-        format_summary,
-        plot_attribution,
-        plot_values,
-        plot_weights,
-        record_run,
-        save_run,
-    )
+    `ResultSet`), then publish the set to `args.output`.
+
+    `metadata["title"]` titles the plots; `comparisons` (label -> `Simulation` of the same
+    bout) are summarised above the pool and drawn on values.png."""
+    from ..reports import format_summary, record_run, save_run
 
     if not np.all(np.isfinite(np.asarray(result.values))):
         raise ValueError(
@@ -61,20 +58,29 @@ def write_outputs(
         assets=prices.assets,
         every=args.record_every,
         metadata=metadata,
+        comparisons=comparisons,
     )
-    extra_rows = record.metadata.pop("extra_rows", {})
     summary = record.metadata["summary"]
-    summary |= extra_rows  # saved too
-    rows = extra_rows | {label: summary["pool"], "HODL": summary["hodl"]}
+    rows = {name: summary[name] for name in comparisons or {}}
+    rows |= {label: summary["pool"], "HODL": summary["hodl"]}
     rows["equal-weight rebalanced"] = summary["equal-weight rebalanced"]
     say(format_summary(rows))
     save_run(files.stage / "results.npz", record)
     if not args.no_plots:
-        plot_weights(record, files.stage / "weights.png", title=f"{title}: weights")
-        plot_values(record, files.stage / "values.png", title=f"{title}: value")
-        plot_attribution(record, files.stage / "attribution.png", title=f"{title}: return")
+        draw_plots(record, files.stage, log_scale=args.log_scale)
     written = files.publish()
     say(f"\nWrote {', '.join(written)} to {args.output}/")
+
+
+def draw_plots(record, folder, log_scale: bool) -> None:
+    """Draw a record's weights, values and attribution (if it has one) into `folder`."""
+    from ..reports import plot_attribution, plot_values, plot_weights
+
+    title = record.metadata.get("title") or record.metadata.get("pool", {}).get("pool", "pool")
+    plot_weights(record, folder / "weights.png", title=f"{title}: weights")
+    plot_values(record, folder / "values.png", title=f"{title}: value", log_scale=log_scale)
+    if record.attribution is not None:  # records of older versions have none
+        plot_attribution(record, folder / "attribution.png", title=f"{title}: return")
 
 
 def run_metadata(args: argparse.Namespace, prices, config, dtype) -> dict[str, Any]:

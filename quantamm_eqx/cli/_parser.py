@@ -6,28 +6,32 @@ from pathlib import Path
 
 from .._version import installed_version
 from ._options import (
+    DEFAULT_ROOT,
     OBJECTIVE_NAMES,
+    TRAIN_DEFAULTS,
     HelpFormatter,
+    add_output_folder_options,
     data_options,
     output_options,
-    pool_options,
 )
+from ._pool_options import pool_options
 from ._types import fraction, positive_float, positive_int, time_or_row
 
-_DESCRIPTION = """\
+_DESCRIPTION = f"""\
 Differentiable TFMM pools (QuantAMM's momentum, anti-momentum and mean-reversion-channel
 rules) in JAX/Equinox.
 
 Without a command, runs `train` on the built-in dataset: daily closes of AAPL, IBM, MSFT
 and GOOG (2004-2013, public domain) on a minute grid. Every command prints a summary table
-and writes its results and plots to --output (default: quantamm-eqx-results/).
+and writes its results and plots to a folder of its own: --output, or a new numbered folder
+in {DEFAULT_ROOT}/ (train-1, simulate-1, ...). No run writes over another's files.
 
 examples:
   quantamm-eqx train                                  # the main job, no flags needed
   quantamm-eqx simulate --pool mean_reversion_channel --start 2011-03-01 --end 2013-03-01
-  quantamm-eqx simulate --checkpoint quantamm-eqx-results/pool.eqx --fees 0.003
+  quantamm-eqx simulate --checkpoint {DEFAULT_ROOT}/train-1/pool.eqx --fees 0.003
   quantamm-eqx simulate --data prices.csv --fill ffill --chunk-period 60
-  quantamm-eqx plot quantamm-eqx-results/results.npz
+  quantamm-eqx plot {DEFAULT_ROOT}/train-1/results.npz --log-scale
 """
 
 
@@ -39,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ```python
     >>> from quantamm_eqx.cli import build_parser
     >>> args = build_parser().parse_args(["simulate", "--pool", "anti_momentum"])
-    >>> args.pool, args.data, args.chunk_period
-    ('anti_momentum', ['stocks'], 1440)
+    >>> args.pool, args.data, args.record_every
+    ('anti_momentum', ['stocks'], 60)
     ```
     """
     parser = argparse.ArgumentParser(
@@ -51,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     data = data_options()
-    pool = pool_options({"memory_days": 30.0, "k_per_day": 0.5})
+    pool = pool_options()
     output = output_options(default_every=60)
 
     simulate = commands.add_parser(
@@ -70,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DATE|INDEX",
         help="first minute of the bout: a date (2012-03-01), a time (2012-03-01T12:00) or "
-        "a row index; default: one year before --end, or after one --chunk-period of "
-        "history if the data is shorter",
+        "a row index; default: one year before --end, after at least the pool's memory "
+        "of history (or half the data, if shorter)",
     )
     bout.add_argument(
         "--end",
@@ -84,12 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         parents=[data, pool, output],
-        help="train a pool's parameters, then compare it with the untrained pool on "
-        "held-out data (the default command)",
-        description="Train a pool with `quantamm_eqx.fit` on random bouts of the training "
-        "span (the first 1 - --val-fraction of the data), keep the parameters with the best "
-        "objective on the held-out span (the rest), and report both pools there. Saves the "
-        "trained pool to pool.eqx (and pool.json) in --output.",
+        help="train a pool's parameters, then compare it with the untrained pool on a "
+        "test span it never saw (the default command)",
+        description="Split the data in time into training, validation and test spans (the "
+        "last two: --val-fraction and --test-fraction of it). Train a pool with "
+        "`quantamm_eqx.fit` on random bouts of the training span, keep the parameters with "
+        "the best objective on the validation span, and report the trained and untrained "
+        "pools on the test span, which neither training nor the choice of parameters saw. "
+        "Saves the trained pool (pool.eqx, pool.json) and the training curve (training.png).",
         formatter_class=HelpFormatter,
     )
     span = train.add_argument_group("data span and training")
@@ -108,16 +114,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="the data used ends just before this minute (default: the end of the data)",
     )
     span.add_argument(
-        "--val-fraction", type=fraction, default=0.25, help="fraction held out at the end"
+        "--val-fraction",
+        type=fraction,
+        default=0.2,
+        help="fraction of the data, before the test span, that picks the best step",
+    )
+    span.add_argument(
+        "--test-fraction",
+        type=fraction,
+        default=0.2,
+        help="fraction of the data, at its end, on which the pools are reported",
     )
     span.add_argument("--steps", type=positive_int, default=300, help="optimisation steps")
-    span.add_argument("--bout-days", type=positive_int, default=120, help="days per training bout")
+    span.add_argument(
+        "--bout-days",
+        type=positive_float,
+        default=None,
+        help=f"days per training bout (default: {TRAIN_DEFAULTS['bout_days']:g}, or less to "
+        "fit the training span)",
+    )
     span.add_argument("--batch-size", type=positive_int, default=4, help="bouts per step")
     span.add_argument(
         "--burn-in-days",
-        type=positive_int,
-        default=90,
-        help="days of history before the first training bout may start",
+        type=positive_float,
+        default=None,
+        help="days of history before the first training bout may start (default: "
+        f"{TRAIN_DEFAULTS['burn_in_days']:g}, or less to fit the training span)",
     )
     span.add_argument(
         "--objective",
@@ -136,15 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     plot = commands.add_parser(
         "plot",
         help="draw the plots of a saved results file",
-        description="Draw weights.png, values.png and attribution.png from a results.npz "
-        "written by `simulate` or `train`.",
+        description="Draw weights.png, values.png and attribution.png (and training.png for "
+        "`train`'s results) from a results.npz written by `simulate` or `train`, into a "
+        "folder of their own.",
     )
     plot.add_argument("results", type=Path, help="a results.npz (with results.json beside it)")
-    plot.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where to write the plots (default: beside the results file)",
+    plot_output = plot.add_argument_group("output")
+    add_output_folder_options(plot_output)
+    plot_output.add_argument(
+        "--log-scale", action="store_true", help="draw values.png on a logarithmic value axis"
     )
     return parser

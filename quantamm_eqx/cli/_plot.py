@@ -2,23 +2,28 @@
 
 import argparse
 
-from ._outputs import PLOT_FILES, say
+from ._outputs import PLOT_FILES, draw_plots, say
 from ._result_set import result_set
 
 
 def run_plot(args: argparse.Namespace) -> int:
     """Run the `plot` command; returns the exit status."""
-    from ..reports import format_summary, load_run, plot_attribution, plot_values, plot_weights
+    from ..reports import format_summary, load_run, plot_training
 
     record = load_run(args.results)
-    output = args.output or args.results.parent
-    title = record.metadata.get("pool", {}).get("pool", "pool")
-    with result_set(output, PLOT_FILES) as files:
-        plot_weights(record, files.stage / "weights.png", title=f"{title}: weights")
-        plot_values(record, files.stage / "values.png", title=f"{title}: value")
-        if record.attribution is not None:  # older records have none
-            plot_attribution(record, files.stage / "attribution.png", title=f"{title}: return")
+    with result_set(args.output, PLOT_FILES, args.overwrite) as files:
+        draw_plots(record, files.stage, log_scale=args.log_scale)
+        training = record.metadata.get("training", {})
+        if "train_objective" in training:  # `train`'s results: its training curve
+            plot_training(
+                training["train_objective"],
+                training["val_objective"],
+                files.stage / "training.png",
+                objective=training["objective"],
+                best_step=training["best_step"],
+                title=f"{record.metadata.get('title', 'pool')}: {training['objective']} per step",
+            )
         written = files.publish()
     say(format_summary(record.metadata.get("summary", {})))
-    say(f"\nWrote {', '.join(written)} to {output}/")
+    say(f"\nWrote {', '.join(written)} to {args.output}/")
     return 0

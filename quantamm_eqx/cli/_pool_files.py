@@ -1,22 +1,24 @@
 """The run's pool, from the pool options or from a checkpoint (pool.eqx, with the sidecar
-pool.json that `save_pool` writes: the pool, its layout, and the run's assets and chunk
-period)."""
+pool.json that `save_pool` writes: the pool, its layout and, when saved with them, the
+run's assets and chunk period)."""
 
 import argparse
 import json
 from pathlib import Path
 from typing import Any
 
-#: The options of the channel's own parameters (attribute names of the parsed arguments).
-_CHANNEL_ONLY = ("width", "amplitude_per_day", "exponents", "pre_exp_scaling")
-#: The keys the command line needs in the checkpoint's sidecar (pool.json).
-_DESCRIPTION_KEYS = ("pool", "assets", "chunk_period", "dtype")
+from ._pool_options import CHANNEL_ONLY
+
+#: The keys the command line needs in the checkpoint's sidecar (pool.json); `assets` and
+#: `chunk_period` are read too when present.
+_DESCRIPTION_KEYS = ("pool", "dtype")
 
 
 def build_pool(args: argparse.Namespace, assets: tuple[str, ...], dtype):
     """The pool from a checkpoint or from human units, in the run's precision.
 
-    With --checkpoint, sets `args.pool` to the checkpoint's pool type.
+    The options are resolved (`_resolve.resolve`): with --checkpoint, `args.pool`,
+    `args.assets` and `args.chunk_period` are the checkpoint's.
     """
     import jax
 
@@ -26,27 +28,19 @@ def build_pool(args: argparse.Namespace, assets: tuple[str, ...], dtype):
     n_assets = len(assets)
     if args.checkpoint is not None:
         path = Path(args.checkpoint)
-        described = read_pool_description(path)
-        if described["assets"] != list(assets):
-            raise ValueError(
-                f"--checkpoint {path} was trained on assets {described['assets']}; this run "
-                f"has {list(assets)}. Select them with --assets."
-            )
-        if described["chunk_period"] != args.chunk_period:
-            raise ValueError(
-                f"--checkpoint {path} was trained with --chunk-period "
-                f"{described['chunk_period']}; its memory is in those steps. Pass "
-                f"--chunk-period {described['chunk_period']}."
-            )
-        args.pool = described["pool"]
         pool = load_pool(path)  # the sidecar names the pool and its layout
+        if pool.n_assets != n_assets:
+            raise ValueError(
+                f"--checkpoint {path} holds a pool of {pool.n_assets} assets; this run has "
+                f"{n_assets} ({', '.join(assets)}). Select its assets with --assets."
+            )
     else:
         human: dict[str, Any] = {
             "memory_days": args.memory_days,
             "k_per_day": args.k_per_day,
         }
         if args.pool == "mean_reversion_channel":
-            human |= {name: getattr(args, name) for name in _CHANNEL_ONLY}
+            human |= {name: getattr(args, name) for name in CHANNEL_ONLY}
         for name, values in human.items():
             if len(values) not in (1, n_assets):
                 raise ValueError(
@@ -77,8 +71,8 @@ def read_pool_description(path: Path) -> dict[str, Any]:
         raise ValueError(f"--checkpoint {path} does not exist.")
     if not description.exists():
         raise ValueError(
-            f"--checkpoint {path} has no {description.name} beside it (written by `train`), "
-            "so its pool type and assets are unknown."
+            f"--checkpoint {path} has no {description.name} beside it (written by `train` and "
+            "`save_pool`), so its pool type is unknown."
         )
     try:
         described = json.loads(description.read_text())
@@ -92,7 +86,8 @@ def read_pool_description(path: Path) -> dict[str, Any]:
             f"it lacks {', '.join(missing)}" if missing else f"its pool is {described['pool']!r}"
         )
         raise ValueError(
-            f"--checkpoint {path}: {description} does not describe a pool ({lacks}); pass the "
-            "pool.eqx that `train` wrote."
+            f"--checkpoint {path}: {description} does not describe a built-in pool ({lacks}); "
+            "pass a pool.eqx that `train` or `save_pool` wrote for a pool in "
+            f"{sorted(POOLS)}."
         )
     return described

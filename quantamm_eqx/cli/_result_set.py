@@ -30,9 +30,11 @@ class ResultSet:
     """The files one command writes to `folder`, staged and then published as a set.
 
     `names` are every file the command may write (its set); `stage` is where to write them.
+    A `folder` that holds files (other than hidden ones) is refused unless `overwrite`: then
+    publishing replaces the files of the set there.
     """
 
-    def __init__(self, folder: Path, names: tuple[str, ...]):
+    def __init__(self, folder: Path, names: tuple[str, ...], overwrite: bool = False):
         self.folder = folder
         self.names = names
         try:
@@ -43,6 +45,14 @@ class ResultSet:
                 "folder with --output."
             ) from error
         recover(folder)
+        held = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+        if held and not overwrite:
+            listed = ", ".join(held[:5]) + (", ..." if len(held) > 5 else "")
+            raise ValueError(
+                f"--output {folder} holds another run's files ({listed}); choose a new folder "
+                "with --output (or leave it out for a new numbered one), or pass --overwrite "
+                "to replace them."
+            )
         # Creating the staging folder is the check that `folder` is writable, before any work.
         try:
             stage = tempfile.mkdtemp(dir=folder, prefix=f"{_STAGING_PREFIX}{os.getpid()}-")
@@ -71,7 +81,9 @@ class ResultSet:
 
 
 @contextlib.contextmanager
-def result_set(folder: Path, names: tuple[str, ...]) -> Iterator[ResultSet]:
+def result_set(
+    folder: Path, names: tuple[str, ...], overwrite: bool = False
+) -> Iterator[ResultSet]:
     """A [`ResultSet`][quantamm_eqx.cli._result_set.ResultSet] discarded unless published.
 
     **Example:**
@@ -88,11 +100,43 @@ def result_set(folder: Path, names: tuple[str, ...]) -> Iterator[ResultSet]:
     ['a.txt']
     ```
     """
-    files = ResultSet(folder, names)
+    files = ResultSet(folder, names, overwrite)
     try:
         yield files
     finally:
         files.discard()
+
+
+def new_run_folder(root: Path, command: str) -> Path:
+    """Create and return `root/<command>-<n>`, with `n` one more than the largest there.
+
+    The folder is created exclusively, so two runs started together never share one.
+
+    **Example:**
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> from quantamm_eqx.cli._result_set import new_run_folder
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> [new_run_folder(root, "train").name for _ in range(2)]
+    ['train-1', 'train-2']
+    ```
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(
+            f"{root} cannot be created ({error.strerror}); choose a folder with --output."
+        ) from error
+    taken = [path.name.removeprefix(f"{command}-") for path in root.glob(f"{command}-*")]
+    number = 1 + max((int(text) for text in taken if text.isdigit()), default=0)
+    while True:
+        folder = root / f"{command}-{number}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            number += 1
 
 
 def recover(folder: Path) -> None:

@@ -6,9 +6,10 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
+from ._fit_to_data import fit_chunk_period, warn_short_history
 from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
-    RESULT_FILES,
+    RUN_FILES,
     bout_metadata,
     describe_pool,
     run_metadata,
@@ -29,9 +30,12 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     dtype = run_dtype(args)
     prices = load_prices(args)
+    fit_chunk_period(args, len(prices))
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
-    start, length = bout(args, prices, config.chunk_period)
+    memory = int(np.max(np.asarray(pool.memory_days(config))) * MINUTES_PER_DAY)
+    start, length = bout(args, prices, config.chunk_period, memory)
+    warn_short_history(pool, config, start, "The bout")
     market = market_series(args, prices, start, start + length - 1)  # the simulated minutes
     say(
         f"Simulating a {args.pool} pool on {', '.join(prices.assets)}: "
@@ -52,19 +56,22 @@ def run_simulate(args: argparse.Namespace) -> int:
     metadata |= {
         "bout": bout_metadata(prices, start, length),
         "pool": describe_pool(pool, config),
+        "title": args.pool,
     }
     say()
-    with result_set(args.output, RESULT_FILES) as files:
-        write_outputs(args, files, result, prices, start, metadata, title=args.pool)
+    with result_set(args.output, RUN_FILES, args.overwrite) as files:
+        write_outputs(args, files, result, prices, start, metadata)
     return 0
 
 
-def bout(args: argparse.Namespace, prices, chunk_period: int) -> tuple[int, int]:
+def bout(args: argparse.Namespace, prices, chunk_period: int, memory: int) -> tuple[int, int]:
     """The bout `(start_index, bout_length)` of `simulate` from --start/--end.
 
     The simulation covers the minutes from --start to just before --end. `simulate` reads
     one row past the minutes it reports, so the data's last minute is never simulated: an
-    --end past it (or no --end) stops the bout one minute before it.
+    --end past it (or no --end) stops the bout one minute before it. Without --start, the
+    bout is the last year before --end, after at least the pool's `memory` (in minutes) of
+    history, or half the data if that is shorter, and one chunk period.
     """
     n_minutes = len(prices)
     end = min(n_minutes if args.end is None else prices.stop_index(args.end), n_minutes - 1)
@@ -75,7 +82,7 @@ def bout(args: argparse.Namespace, prices, chunk_period: int) -> tuple[int, int]
             "--chunk-period."
         )
     if args.start is None:
-        start = max(end - 365 * MINUTES_PER_DAY, chunk_period)
+        start = max(end - 365 * MINUTES_PER_DAY, min(memory, end // 2), chunk_period)
     else:
         start = prices.index(args.start)
     if start < chunk_period:

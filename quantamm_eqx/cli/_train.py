@@ -1,15 +1,17 @@
-"""`quantamm-eqx train`: train a pool, then compare it with the untrained pool on held-out
-data."""
+"""`quantamm-eqx train`: train a pool, pick its best step on a validation span, then compare
+it with the untrained pool on a test span that neither saw."""
 
 import argparse
+from typing import NamedTuple
 
 import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
+from ._fit_to_data import fit_chunk_period, training_windows, warn_short_history
 from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
-    RESULT_FILES,
+    RUN_FILES,
     bout_metadata,
     describe_pool,
     run_metadata,
@@ -21,39 +23,47 @@ from ._pool_files import build_pool
 from ._result_set import ResultSet, result_set
 from ._types import MINUTES_PER_DAY
 
-#: The files of a `train` run: the trained pool and its results.
-TRAIN_FILES = ("pool.eqx", "pool.json", *RESULT_FILES)
+
+class Plan(NamedTuple):
+    """Where the spans start (minutes of the data) and the training bouts' sizes."""
+
+    val_start: int
+    test_start: int
+    n_minutes: int
+    burn_in: int
+    bout_length: int
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Run the `train` command; returns the exit status."""
-    from ..training import split_index
-
     dtype = run_dtype(args)
     prices = load_prices(args)
     if args.start is not None or args.end is not None:
         prices = prices.between(args.start, args.end)
+    fit_chunk_period(args, len(prices))
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
-    n_minutes = len(prices)
-    n_train = split_index(n_minutes, args.val_fraction)
-    if args.val_fraction == 0:
-        raise ValueError("--val-fraction must be positive: `train` reports held-out results.")
-    # `fit`'s windows start at max(burn_in, chunk_period) or later; the held-out span at n_train.
-    first_minute = min(max(args.burn_in_days * MINUTES_PER_DAY, config.chunk_period), n_train)
-    market = market_series(args, prices, first_minute)
+    val_start, test_start, n_minutes = split_spans(
+        len(prices), args.val_fraction, args.test_fraction
+    )
+    burn_in, bout_length = training_windows(args, val_start, config.chunk_period)
+    plan = Plan(val_start, test_start, n_minutes, burn_in, bout_length)
+    warn_short_history(pool, config, burn_in, "A training bout")
+    market = market_series(args, prices, burn_in)
     say(
         f"Training a {args.pool} pool on {', '.join(prices.assets)} "
         f"({np.dtype(dtype).name}, {fees_label(args, config)}): {args.steps} steps of "
-        f"{args.batch_size} x {args.bout_days}-day bouts from {span(prices, 0, n_train)}; "
-        f"held out: {span(prices, n_train, n_minutes - n_train - 1)}."
+        f"{args.batch_size} x {bout_length / MINUTES_PER_DAY:g}-day bouts from "
+        f"{span(prices, 0, val_start)}, after {burn_in / MINUTES_PER_DAY:g} days of burn-in; "
+        f"best step picked on {span(prices, val_start, test_start - val_start)}; "
+        f"test span: {span(prices, test_start, n_minutes - test_start - 1)}."
     )
     pool_metadata = {"assets": list(prices.assets), "chunk_period": config.chunk_period}
-    with result_set(args.output, TRAIN_FILES) as files:  # refuses an unwritable folder now
+    with result_set(args.output, RUN_FILES, args.overwrite) as files:  # refused now if unusable
         try:
             arrays = prices.prices.astype(dtype)
-            trained = _train(args, files, pool, arrays, config, market, pool_metadata)
-            _report(args, files, pool, trained, prices, config, market, dtype, n_train)
+            trained = _train(args, files, pool, arrays, config, market, pool_metadata, plan)
+            _report(args, files, pool, trained, prices, config, market, dtype, plan)
         except KeyboardInterrupt:
             _publish_pool_only(args, files)
             raise
@@ -62,13 +72,45 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def split_spans(n_minutes: int, val_fraction: float, test_fraction: float):
+    """The first validation minute, the first test minute and the number of minutes.
+
+    Training uses the minutes before the validation span, which picks the best step; the
+    test span, at the end, is only simulated for the report.
+
+    **Example:**
+
+    ```python
+    >>> from quantamm_eqx.cli._train import split_spans
+    >>> split_spans(1000, val_fraction=0.2, test_fraction=0.2)
+    (600, 800, 1000)
+    ```
+    """
+    from ..training import split_index
+
+    if val_fraction == 0 or test_fraction == 0:
+        zero = "--val-fraction" if val_fraction == 0 else "--test-fraction"
+        raise ValueError(
+            f"{zero} must be positive: `train` picks its best step on the validation span and "
+            "reports on the test span."
+        )
+    if val_fraction + test_fraction >= 1:
+        raise ValueError(
+            f"--val-fraction {val_fraction:g} and --test-fraction {test_fraction:g} leave no "
+            "data to train on: their sum must be below 1 (e.g. 0.2 each)."
+        )
+    test_start = split_index(n_minutes, test_fraction)
+    return split_index(test_start, val_fraction / (1 - test_fraction)), test_start, n_minutes
+
+
 def _publish_pool_only(args, files: ResultSet) -> None:
     """On Ctrl-C: publish the best pool so far (with its pool.json), without the results
     and plots that may be half-staged; nothing if no pool was saved yet."""
     if not (files.stage / "pool.eqx").exists():
         return
-    for name in RESULT_FILES:
-        (files.stage / name).unlink(missing_ok=True)
+    for name in files.names:
+        if name not in ("pool.eqx", "pool.json"):
+            (files.stage / name).unlink(missing_ok=True)
     files.publish()
     say(
         f"\nInterrupted: the best pool so far is in {args.output / 'pool.eqx'} (with its "
@@ -76,91 +118,114 @@ def _publish_pool_only(args, files: ResultSet) -> None:
     )
 
 
-def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata):
-    """`fit`, saving the best pool so far in the staged set as it goes."""
+def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata, plan: Plan):
+    """`fit` on the minutes before the test span, saving the best pool so far in the staged
+    set as it goes."""
     import jax
 
     from .. import fit, save_pool
     from ..training import default_optimizer
 
+    test_start = plan.test_start
     checkpoint = files.stage / "pool.eqx"
-    try:
-        trained = fit(
-            pool,
-            prices,
-            config,
-            bout_length=args.bout_days * MINUTES_PER_DAY,
-            steps=args.steps,
-            key=jax.random.key(args.seed),
-            objective=args.objective,
-            optimizer=default_optimizer(args.learning_rate),
-            batch_size=args.batch_size,
-            val_fraction=args.val_fraction,
-            burn_in=args.burn_in_days * MINUTES_PER_DAY,
-            progress=not args.no_progress,
-            checkpoint=checkpoint,
-            checkpoint_metadata=pool_metadata,
-            market=market,
-        )
-    except ValueError as error:  # name the command's options, not `fit`'s arguments
-        raise ValueError(
-            f"{error} (On the command line, `bout_length` is --bout-days and `burn_in` is "
-            "--burn-in-days, in minutes (days x 1440); `val_fraction` is --val-fraction.)"
-        ) from error
+    trained = fit(
+        pool,
+        prices[:test_start],  # the test span is never seen
+        config,
+        bout_length=plan.bout_length,
+        steps=args.steps,
+        key=jax.random.key(args.seed),
+        objective=args.objective,
+        optimizer=default_optimizer(args.learning_rate),
+        batch_size=args.batch_size,
+        val_fraction=args.val_fraction / (1 - args.test_fraction),  # from val_start on
+        burn_in=plan.burn_in,
+        progress=not args.no_progress,
+        checkpoint=checkpoint,
+        checkpoint_metadata=pool_metadata,
+        market=None if market is None else jax.tree.map(lambda x: x[:test_start], market),
+    )
     save_pool(checkpoint, trained.pool, metadata=pool_metadata)
     return trained
 
 
-def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype, n_train):
-    """Simulate the untrained and trained pools on the held-out span; print and publish."""
-    from .. import hodl_values, simulate
-    from ..reports import attribution_table, summarise
+def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype, plan: Plan):
+    """Simulate the untrained and trained pools on the test span; print and publish."""
+    from .. import simulate
+    from ..reports import plot_training
 
-    n_minutes = len(prices)
+    test_start, n_minutes = plan.test_start, plan.n_minutes
 
-    def held_out(candidate):
+    def tested(candidate):
         return simulate(
             candidate,
             prices.prices.astype(dtype),
             config,
-            start_index=n_train,
-            bout_length=n_minutes - n_train,
+            start_index=test_start,
+            bout_length=n_minutes - test_start,
             market=market,
         )
 
-    initial = held_out(pool)
-    initial_values = np.asarray(initial.values, dtype=np.float64)
-    hodl = np.asarray(hodl_values(initial), dtype=np.float64)
-    initial_parts = attribution_table(initial)[-1]
-    result = held_out(trained.pool)
+    initial = tested(pool)
+    result = tested(trained.pool)
     skipped = int(np.asarray(trained.skipped).sum())
     if trained.best_step >= 0:
-        best = f"Best step {trained.best_step} of {args.steps}"
+        score = float(np.asarray(trained.val_objective)[trained.best_step])
+        best = f"Best step {trained.best_step} of {args.steps} ({args.objective} {score:.4g} on "
+        best += "the validation span)"
     else:
         best = f"None of the {args.steps} steps improved on the starting pool"
     say(
         f"\n{best}"
         f"{f'; {skipped} step(s) skipped for non-finite gradients' if skipped else ''}. "
-        f"Held-out results ({span(prices, n_train, n_minutes - n_train - 1)}):\n"
+        f"On the test span, unseen in training and in picking the step "
+        f"({span(prices, test_start, n_minutes - test_start - 1)}):\n"
     )
     metadata = run_metadata(args, prices, config, dtype) | market_metadata(args)
     metadata |= {
-        "bout": bout_metadata(prices, n_train, n_minutes - n_train),
+        "bout": bout_metadata(prices, test_start, n_minutes - test_start),
         "pool": describe_pool(trained.pool, config),
         "initial_pool": describe_pool(pool, config),
-        "training": {
-            "steps": args.steps,
-            "bout_days": args.bout_days,
-            "batch_size": args.batch_size,
-            "burn_in_days": args.burn_in_days,
-            "val_fraction": args.val_fraction,
-            "objective": args.objective,
-            "learning_rate": args.learning_rate,
-            "seed": args.seed,
-            "best_step": trained.best_step,
-            "skipped_steps": skipped,
-        },
-        "extra_rows": {"untrained pool": summarise(initial_values, hodl, initial_parts)},
+        "training": _training_metadata(args, trained, prices, plan, skipped),
+        "title": f"trained {args.pool}",
+        "label": "trained pool",
     }
-    title = f"trained {args.pool}"
-    write_outputs(args, files, result, prices, n_train, metadata, title, label="trained pool")
+    if not args.no_plots:
+        curves = metadata["training"]
+        plot_training(
+            curves["train_objective"],
+            curves["val_objective"],
+            files.stage / "training.png",
+            objective=args.objective,
+            best_step=trained.best_step,
+            title=f"{metadata['title']}: {args.objective} per step",
+        )
+    comparison = {"untrained pool": initial}
+    write_outputs(args, files, result, prices, test_start, metadata, "trained pool", comparison)
+
+
+def _training_metadata(args, trained, prices, plan: Plan, skipped: int) -> dict:
+    """The training's settings, spans and curves (per step; null for a skipped step)."""
+    val_start, test_start = plan.val_start, plan.test_start
+
+    def curve(values) -> list[float | None]:
+        values = np.asarray(values, dtype=np.float64)
+        return [float(v) if np.isfinite(v) else None for v in values.reshape(len(values), -1)[:, 0]]
+
+    return {
+        "steps": args.steps,
+        "bout_days": plan.bout_length / MINUTES_PER_DAY,
+        "batch_size": args.batch_size,
+        "burn_in_days": plan.burn_in / MINUTES_PER_DAY,
+        "val_fraction": args.val_fraction,
+        "test_fraction": args.test_fraction,
+        "train_span": bout_metadata(prices, 0, val_start),
+        "validation_span": bout_metadata(prices, val_start, test_start - val_start),
+        "objective": args.objective,
+        "learning_rate": args.learning_rate,
+        "seed": args.seed,
+        "best_step": trained.best_step,
+        "skipped_steps": skipped,
+        "train_objective": curve(trained.train_objective),
+        "val_objective": curve(trained.val_objective),
+    }

@@ -2,8 +2,7 @@
 minutes of a day, the unit of the options given in days."""
 
 import argparse
-
-import numpy as np
+import math
 
 MINUTES_PER_DAY = 1440
 
@@ -34,7 +33,7 @@ def non_negative_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not np.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
 
@@ -80,7 +79,7 @@ def number_list(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(
             f"must be a number or a comma-separated list of numbers (one per asset), got {text!r}"
         ) from None
-    if not all(np.isfinite(v) and v > 0 for v in values):
+    if not all(math.isfinite(v) and v > 0 for v in values):
         raise argparse.ArgumentTypeError(f"every value must be positive and finite, got {text}")
     return values
 
@@ -108,6 +107,8 @@ def time_or_row(text: str) -> int | str:
         return int(text)
     except ValueError:
         pass
+    import numpy as np  # only for a date: --help imports no numpy
+
     try:
         np.datetime64(text, "m")
     except ValueError:

@@ -61,6 +61,9 @@ def plot_values(
     - `title`: the plot's title (default "Pool value").
     - `log_scale`: draw the values on a log axis (equal vertical steps are equal returns).
 
+    The pool's line is labelled with the record's `metadata["label"]` if it has one (e.g.
+    "trained pool"), else "pool".
+
     **Example:**
 
     ```python
@@ -87,7 +90,8 @@ def plot_values(
 def _values_figure(record: RunRecord, title: str | None, log_scale: bool):
     figure, axes = new_figure()
     times = record.timestamps
-    axes.plot(times, record.values, label="pool", color="C0", linewidth=1.6, zorder=3)
+    label = record.metadata.get("label", "pool")
+    axes.plot(times, record.values, label=label, color="C0", linewidth=1.6, zorder=3)
     axes.plot(times, record.hodl_values, label="HODL (initial reserves)", color="C1")
     axes.plot(times, record.rebalanced_values, label="equal weight, rebalanced", color="C2")
     for number, (label, values) in enumerate(record.comparisons.items()):
