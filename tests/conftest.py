@@ -1,6 +1,7 @@
 """Test configuration: float64 unless a test asks for float32; bounded hypothesis runs."""
 
 import jax
+import pytest
 from hypothesis import HealthCheck, settings
 
 jax.config.update("jax_enable_x64", True)
@@ -20,3 +21,15 @@ settings.register_profile(
     "thorough", parent=settings.get_profile("default"), max_examples=500, derandomize=False
 )
 settings.load_profile("default")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs():
+    """Drop JAX's compiled programs after each test module.
+
+    Every compiled XLA:CPU program keeps memory mappings; one test process compiles
+    thousands of programs and would reach the kernel's limit on mappings
+    (`vm.max_map_count`, 65,530), where the compiler crashes with a segmentation fault.
+    """
+    yield
+    jax.clear_caches()
