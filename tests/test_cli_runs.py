@@ -16,13 +16,13 @@ SHORT = ["--start", "2012-01-02", "--end", "2012-01-20", "--no-progress", "--no-
 def test_each_run_gets_a_new_numbered_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["simulate", *SHORT]) == 0
-    assert main(["simulate", *SHORT, "--fees", "0.003"]) == 0
+    assert main(["simulate", *SHORT, "--record-every", "30"]) == 0  # the same program
     out = capsys.readouterr().out
     assert "to quantamm-eqx-results/simulate-1/" in out
     assert "to quantamm-eqx-results/simulate-2/" in out
     first = load_run(tmp_path / "quantamm-eqx-results/simulate-1/results.npz")
     second = load_run(tmp_path / "quantamm-eqx-results/simulate-2/results.npz")
-    assert first.metadata["config"]["fees"] == 0 and second.metadata["config"]["fees"] == 0.003
+    assert first.metadata["record_every"] == 60 and second.metadata["record_every"] == 30
     # A run that fails leaves no empty folder behind.
     assert main(["simulate", *SHORT, "--memory-days", "1,2"]) == 2
     assert sorted(p.name for p in (tmp_path / "quantamm-eqx-results").iterdir()) == [

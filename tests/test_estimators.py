@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import compile_bound
 
 from quantamm_eqx.estimators import (
     A_ZERO_THRESHOLD,
@@ -181,6 +182,7 @@ def test_sequential_path_zeroes_tiny_running_a_and_parallel_path_stays_within_it
 
 
 @pytest.mark.parametrize("method", METHODS_SLOW_PARALLEL)
+@compile_bound()
 @given(inputs=estimator_inputs(min_time=4), cut=st.integers(1, 100), factor=st.floats(0.5, 2.0))
 def test_no_lookahead(method, inputs, cut, factor):
     prices, lamb, alt_lamb = inputs

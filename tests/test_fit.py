@@ -93,6 +93,7 @@ def test_a_fixed_key_gives_identical_results_and_validation_picks_the_best():
     assert first.best_step in (-1, int(np.argmax(first.val_objective)))
 
 
+@pytest.mark.slow  # nox -s slow; the estimators' own tests hold associative = scan
 def test_the_associative_estimator_trains_as_the_scan_does():
     """`fit(method=...)` reaches every simulated bout: the parallel estimator gives the
     sequential one's objectives, up to rounding and the scan's zeroing of tiny `a`."""

@@ -153,6 +153,7 @@ def test_arbitrage_names_are_the_configurable_ones():
 # --- determinism, transformations ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # nox -s slow: the golden momentum_0 case covers this in the default run
 def test_fee_path_is_reproducible_under_jit_grad_and_vmap():
     # The exact arbitrage rule decides nothing by rounding, so the paths agree to rounding.
     # (The reference's rule can differ by whole trades, SPEC §7.) XLA contracts multiply-adds

@@ -25,7 +25,10 @@ def save_pool(
     which holds `pool` (the registered name, see [`POOLS`][quantamm_eqx.pools.POOLS], or
     null), `class`, `n_assets`, `dtype` (e.g. `"float64"`), `fields` (each array field's
     `shape` and `dtype`), `static` (static fields), and the keys of `metadata`. With it
-    [`load_pool`][quantamm_eqx.load_pool] needs no `like` for a registered pool.
+    [`load_pool`][quantamm_eqx.load_pool] needs no `like` for a registered pool, and the
+    command line loads it (`quantamm-eqx simulate --checkpoint PATH`): saved with
+    `metadata={"assets": [...], "chunk_period": ...}`, it needs neither `--assets` nor
+    `--chunk-period`.
 
     **Arguments:**
 
