@@ -73,14 +73,25 @@ def write_outputs(
 
 
 def draw_plots(record, folder, log_scale: bool) -> None:
-    """Draw a record's weights, values and attribution (if it has one) into `folder`."""
-    from ..reports import plot_attribution, plot_values, plot_weights
+    """Draw a record's weights, values, attribution (if it has one) and training curve (if
+    `train` wrote it) into `folder`."""
+    from ..reports import plot_attribution, plot_training, plot_values, plot_weights
 
     title = record.metadata.get("title") or record.metadata.get("pool", {}).get("pool", "pool")
     plot_weights(record, folder / "weights.png", title=f"{title}: weights")
     plot_values(record, folder / "values.png", title=f"{title}: value", log_scale=log_scale)
     if record.attribution is not None:  # records of older versions have none
         plot_attribution(record, folder / "attribution.png", title=f"{title}: return")
+    training = record.metadata.get("training", {})
+    if "train_objective" in training:  # `train`'s results: the objective per step
+        plot_training(
+            training["train_objective"],
+            training["val_objective"],
+            folder / "training.png",
+            objective=training["objective"],
+            best_step=training["best_step"],
+            title=f"{title}: {training['objective']} per step",
+        )
 
 
 def run_metadata(args: argparse.Namespace, prices, config, dtype) -> dict[str, Any]:

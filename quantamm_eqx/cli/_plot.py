@@ -8,21 +8,11 @@ from ._result_set import result_set
 
 def run_plot(args: argparse.Namespace) -> int:
     """Run the `plot` command; returns the exit status."""
-    from ..reports import format_summary, load_run, plot_training
+    from ..reports import format_summary, load_run
 
     record = load_run(args.results)
     with result_set(args.output, PLOT_FILES, args.overwrite) as files:
         draw_plots(record, files.stage, log_scale=args.log_scale)
-        training = record.metadata.get("training", {})
-        if "train_objective" in training:  # `train`'s results: its training curve
-            plot_training(
-                training["train_objective"],
-                training["val_objective"],
-                files.stage / "training.png",
-                objective=training["objective"],
-                best_step=training["best_step"],
-                title=f"{record.metadata.get('title', 'pool')}: {training['objective']} per step",
-            )
         written = files.publish()
     say(format_summary(record.metadata.get("summary", {})))
     say(f"\nWrote {', '.join(written)} to {args.output}/")

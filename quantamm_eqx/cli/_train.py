@@ -152,7 +152,6 @@ def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata, 
 def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype, plan: Plan):
     """Simulate the untrained and trained pools on the test span; print and publish."""
     from .. import simulate
-    from ..reports import plot_training
 
     test_start, n_minutes = plan.test_start, plan.n_minutes
 
@@ -190,16 +189,6 @@ def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype
         "title": f"trained {args.pool}",
         "label": "trained pool",
     }
-    if not args.no_plots:
-        curves = metadata["training"]
-        plot_training(
-            curves["train_objective"],
-            curves["val_objective"],
-            files.stage / "training.png",
-            objective=args.objective,
-            best_step=trained.best_step,
-            title=f"{metadata['title']}: {args.objective} per step",
-        )
     comparison = {"untrained pool": initial}
     write_outputs(args, files, result, prices, test_start, metadata, "trained pool", comparison)
 
