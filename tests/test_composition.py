@@ -117,7 +117,8 @@ def test_ensemble_errors_name_the_argument():
         Ensemble([stacked, stacked])
 
 
-@pytest.mark.parametrize("learn_mixing", [False, True])
+# Learnt mixing (True) is trained by test_fit_trains_an_ensemble_and_its_mixing by default.
+@pytest.mark.parametrize("learn_mixing", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_fixed_mixing_is_not_trained(learn_mixing):
     members = [_pool(MomentumPool, 1.0), _pool(MeanReversionChannelPool, 2.0)]
     ensemble = Ensemble(members, mixing=[0.3, 0.7], learn_mixing=learn_mixing)
