@@ -84,7 +84,7 @@ def training_windows(args: argparse.Namespace, span_minutes: int, chunk_period: 
         burn, bout = defaults
     elif burn is None and bout is None:
         scale = 0.9 * days / sum(defaults)  # keep the defaults' proportions, in 90% of it
-        burn, bout = (round(default * scale, 1) for default in defaults)
+        burn, bout = (float(f"{default * scale:.2g}") for default in defaults)
         say(
             f"The training span is {days:,.1f} days, too short for the default --burn-in-days "
             f"{defaults[0]:g} and --bout-days {defaults[1]:g}: using --burn-in-days {burn:g} and "
@@ -99,13 +99,14 @@ def training_windows(args: argparse.Namespace, span_minutes: int, chunk_period: 
     if bout_minutes < 2 or burn_minutes + bout_minutes > span_minutes:
         room = max(days - chunk_period / MINUTES_PER_DAY, 0.0)
         proposal = (
-            f"e.g. --burn-in-days {0.9 * room * 3 / 7:.1f} --bout-days {0.9 * room * 4 / 7:.1f}"
+            f"e.g. --burn-in-days {0.9 * room * 3 / 7:.2g} --bout-days {0.9 * room * 4 / 7:.2g}"
             if room * MINUTES_PER_DAY >= 4
             else "or use more data"
         )
         needed = (burn_minutes + bout_minutes) / MINUTES_PER_DAY
+        subject = " and ".join(given) or "The data"
         raise ValueError(
-            f"{' and '.join(given)} leave{'s' if len(given) == 1 else ''} too little room: a "
+            f"{subject} leave{'s' if len(given) < 2 else ''} too little room: a "
             f"burn-in of {burn_minutes / MINUTES_PER_DAY:.3g} days (at least one --chunk-period, "
             f"{chunk_period} minutes) and bouts of {bout:g} days need {needed:,.1f} days of "
             f"training data, and the training span (the data before the validation and test "
