@@ -116,10 +116,15 @@ def training_windows(args: argparse.Namespace, span_minutes: int, chunk_period: 
     return burn_minutes, bout_minutes
 
 
-def warn_short_history(pool, config, history_minutes: int, where: str) -> None:
+def memory_minutes(pool, config) -> int:
+    """The pool's longest estimator memory, in minutes."""
+    return int(np.max(np.asarray(pool.memory_days(config))) * MINUTES_PER_DAY)
+
+
+def warn_short_history(memory: int, history_minutes: int, where: str) -> None:
     """Warn (on standard error) when `history_minutes` of prices are fewer than the pool's
-    memory: its estimators then start from too little history."""
-    memory = float(np.max(np.asarray(pool.memory_days(config))))
+    `memory` (minutes, `memory_minutes`): its estimators then start from too little history."""
+    memory = memory / MINUTES_PER_DAY
     history = history_minutes / MINUTES_PER_DAY
     if history < memory:
         print(

@@ -37,13 +37,13 @@ def write_outputs(
     prices,
     start_index: int,
     metadata: dict,
-    label: str = "pool",
     comparisons: dict | None = None,
 ) -> None:
     """Print the summary table; stage the results file and the plots in `files` (a
     `ResultSet`), then publish the set to `args.output`.
 
-    `metadata["title"]` titles the plots; `comparisons` (label -> `Simulation` of the same
+    `metadata["title"]` titles the plots and `metadata["label"]` (default "pool") names the
+    pool's row and line; `comparisons` (label -> `Simulation` of the same
     bout) are summarised above the pool and drawn on values.png."""
     from ..reports import format_summary, record_run, save_run
 
@@ -62,7 +62,7 @@ def write_outputs(
     )
     summary = record.metadata["summary"]
     rows = {name: summary[name] for name in comparisons or {}}
-    rows |= {label: summary["pool"], "HODL": summary["hodl"]}
+    rows |= {metadata.get("label", "pool"): summary["pool"], "HODL": summary["hodl"]}
     rows["equal-weight rebalanced"] = summary["equal-weight rebalanced"]
     say(format_summary(rows))
     save_run(files.stage / "results.npz", record)

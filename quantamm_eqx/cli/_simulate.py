@@ -6,7 +6,7 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
-from ._fit_to_data import fit_chunk_period, warn_short_history
+from ._fit_to_data import fit_chunk_period, memory_minutes, warn_short_history
 from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
     RUN_FILES,
@@ -33,9 +33,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     fit_chunk_period(args, len(prices))
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
-    memory = int(np.max(np.asarray(pool.memory_days(config))) * MINUTES_PER_DAY)
+    memory = memory_minutes(pool, config)
     start, length = bout(args, prices, config.chunk_period, memory)
-    warn_short_history(pool, config, start, "The bout")
+    warn_short_history(memory, start, "The bout")
     market = market_series(args, prices, start, start + length - 1)  # the simulated minutes
     say(
         f"Simulating a {args.pool} pool on {', '.join(prices.assets)}: "

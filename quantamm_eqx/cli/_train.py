@@ -8,7 +8,12 @@ import numpy as np
 
 from ._config import run_dtype, simulation_config
 from ._data import load_prices
-from ._fit_to_data import fit_chunk_period, training_windows, warn_short_history
+from ._fit_to_data import (
+    fit_chunk_period,
+    memory_minutes,
+    training_windows,
+    warn_short_history,
+)
 from ._market import fees_label, market_metadata, market_series
 from ._outputs import (
     RUN_FILES,
@@ -48,7 +53,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     burn_in, bout_length = training_windows(args, val_start, config.chunk_period)
     plan = Plan(val_start, test_start, n_minutes, burn_in, bout_length)
-    warn_short_history(pool, config, burn_in, "A training bout")
+    warn_short_history(memory_minutes(pool, config), burn_in, "A training bout")
     market = market_series(args, prices, burn_in)
     say(
         f"Training a {args.pool} pool on {', '.join(prices.assets)} "
@@ -190,7 +195,7 @@ def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype
         "label": "trained pool",
     }
     comparison = {"untrained pool": initial}
-    write_outputs(args, files, result, prices, test_start, metadata, "trained pool", comparison)
+    write_outputs(args, files, result, prices, test_start, metadata, comparison)
 
 
 def _training_metadata(args, trained, prices, plan: Plan, skipped: int) -> dict:
