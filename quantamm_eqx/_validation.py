@@ -87,7 +87,7 @@ def check_ndim(array: Array, name: str, ndim: int, layout: str) -> None:
         )
 
 
-def check_values(array: Array, ok: Array, name: str, requirement: str, hint: str = "") -> Array:
+def check_values(array: Array, ok: ArrayLike, name: str, requirement: str, hint: str = "") -> Array:
     """Check that `ok` (a boolean array broadcastable with `array`) holds everywhere.
 
     Eager: raise `ValueError("`name` must <requirement>; found <value> at index <i> ...")`.
@@ -111,9 +111,10 @@ def check_values(array: Array, ok: Array, name: str, requirement: str, hint: str
 
 def check_positive_finite(array: Array, name: str) -> Array:
     """Check that every entry of `array` is finite and strictly positive (prices)."""
+    values = _known(array)
     return check_values(
         array,
-        jnp.isfinite(array) & (array > 0),
+        _xp(values).isfinite(values) & (values > 0),
         name,
         "contain only finite, strictly positive values",
         " Clean or fill the data first.",
@@ -122,7 +123,20 @@ def check_positive_finite(array: Array, name: str) -> Array:
 
 def check_open_unit_interval(array: Array, name: str) -> Array:
     """Check that every entry of `array` lies strictly inside (0, 1) (decay factors)."""
-    return check_values(array, (array > 0) & (array < 1), name, "lie strictly inside (0, 1)")
+    values = _known(array)
+    return check_values(array, (values > 0) & (values < 1), name, "lie strictly inside (0, 1)")
+
+
+def _known(array: Array) -> Array | np.ndarray:
+    """`array` as NumPy when its values are known (not traced): under a caller's `jit`,
+    `jnp` operations on a closed-over array are staged into the program, so a check of
+    known values would run (and be compiled) at every call instead of once, now."""
+    return array if is_traced(array) else np.asarray(array)
+
+
+def _xp(values: object):
+    """The array namespace of `values`: `jax.numpy` for tracers, else NumPy."""
+    return jnp if is_traced(values) else np
 
 
 def check_broadcastable(array: Array, name: str, n_assets: int) -> None:

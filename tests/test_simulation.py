@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from strategies import bouts
 
 from quantamm_eqx import MomentumPool, SimulationConfig, WeightSchedule, simulate
-from quantamm_eqx.simulation._reserves import fee_reserves, no_fee_reserves
+from quantamm_eqx.simulation._no_fee import no_fee_reserves
+from quantamm_eqx.simulation._reserves import fee_reserves
 
 CONFIG = SimulationConfig(chunk_period=60, weight_interpolation_period=60, max_memory_days=30.0)
 
@@ -43,7 +44,7 @@ def constant_weights(weights, n_rows, chunk_period=10):
 def test_price_doubling_in_a_half_half_pool():
     schedule = constant_weights([0.5, 0.5], n_rows=2)
     prices = jnp.array([[1.0, 1.0], [2.0, 1.0]])
-    reserves = no_fee_reserves(schedule, prices, jnp.array([1.0, 1.0]))
+    reserves = no_fee_reserves(schedule.weights(), prices, jnp.ones(2), schedule.initial_weights)
     np.testing.assert_allclose(reserves[1], [1 / np.sqrt(2), np.sqrt(2)], rtol=1e-15)
     # The fee path with a zero fee (and a threshold that the trade clears) agrees.
     config = SimulationConfig(gas_cost=1e-9)

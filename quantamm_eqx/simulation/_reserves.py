@@ -1,6 +1,6 @@
-"""Reserves under arbitrage over a bout (SPEC §5), one weight block at a time.
+"""Reserves under arbitrage with fees over a bout (SPEC §5), one weight block at a time.
 
-Both paths scan over the bout's `WeightSchedule` blocks: a block's minute weights, prices
+The fee path scans over the bout's `WeightSchedule` blocks: a block's minute weights, prices
 and everything that depends only on them are computed in parallel; only what depends on
 the reserves runs minute by minute. The block body is checkpointed, so the backward pass
 keeps one carry per block rather than per-minute intermediates.
@@ -57,39 +57,6 @@ def _scan_blocks(
 def _lagged(first: AssetVector, rows: Float[Array, "chunk asset"]) -> Float[Array, "chunk asset"]:
     """`rows` shifted down by one, `first` on top: the previous minute's values."""
     return jnp.concatenate([first[None], rows[:-1]], axis=0)
-
-
-def no_fee_reserves(
-    schedule: WeightSchedule, prices: Float[Array, "rows asset"], initial_reserves: AssetVector
-) -> Float[Array, "rows asset"]:
-    """Reserves without fees: the closed-form two-step update, in log space (SPEC §5).
-
-    Per minute, the arbitrageur first moves the pool to the new prices at the old weights,
-    then to the new weights at the new prices:
-
-        log R[t] - log R[t-1] = sum(w[t-1] log pr) - log pr + log wr - sum(w[t] log wr)
-
-    with `pr = p[t] / p[t-1]` and `wr = w[t] / w[t-1]`; a cumulative sum gives `log R`,
-    in parallel within each block.
-    """
-
-    def block_fn(carry: Carry, weights: Array, inputs: tuple) -> tuple[Carry, Array]:
-        block_prices, _ = inputs
-        log_reserves, last_weights, last_prices = carry
-        previous_weights = _lagged(last_weights, weights)
-        log_price_change = jnp.log(block_prices / _lagged(last_prices, block_prices))
-        log_weight_change = jnp.log(weights / previous_weights)
-        step = (
-            jnp.sum(previous_weights * log_price_change, axis=-1, keepdims=True)
-            - log_price_change
-            + log_weight_change
-            - jnp.sum(weights * log_weight_change, axis=-1, keepdims=True)
-        )
-        path = log_reserves + jnp.cumsum(step, axis=0)
-        return (path[-1], weights[-1], block_prices[-1]), jnp.exp(path)
-
-    carry = (jnp.log(initial_reserves), schedule.initial_weights, prices[0])
-    return _scan_blocks(schedule, prices, carry, block_fn)
 
 
 def fee_reserves(

@@ -104,19 +104,25 @@ def memory_days_to_lamb(memory_days: RealLike, chunk_period: RealLike) -> FloatA
         "be finite and non-negative",
     )
     chunk_period = _checked_chunk_period(chunk_period)
+    return _lamb_root(memory_days, chunk_period, jnp).astype(memory_days.dtype)
+
+
+def _lamb_root(memory_days, chunk_period, xp):
+    """[`memory_days_to_lamb`][quantamm_eqx.transforms.memory_days_to_lamb]'s root, with
+    the array namespace `xp` (`jax.numpy`, or NumPy for known values)."""
     x = _MINUTES_PER_DAY * memory_days / (2.0 * chunk_period)
     s = x**3 / 6.0
     # Tiny memories (0 days included): lamb = s - 3 s**2 + ... = s to working precision.
     # Keeping them out of the root also keeps sqrt away from 0, where its slope is infinite.
     tiny = x < _TINY_SCALED_MEMORY
-    x_root = jnp.where(tiny, 1.0, x)
+    x_root = xp.where(tiny, 1.0, x)
     s_root = x_root**3 / 6.0
-    w = 0.5 * x_root * jnp.sqrt(x_root / 6.0) + jnp.sqrt(0.25 * s_root + 1.0 / 27.0)
-    z = jnp.cbrt(w * w)
+    w = 0.5 * x_root * xp.sqrt(x_root / 6.0) + xp.sqrt(0.25 * s_root + 1.0 / 27.0)
+    z = xp.cbrt(w * w)
     y = 1.0 / (z + 1.0 / 3.0 + 1.0 / (9.0 * z))
     # lamb = 1 - y = s y**3: use whichever form does not cancel.
-    lamb = jnp.where(y < 0.5, 1.0 - y, s_root * y**3)
-    return jnp.where(tiny, s, lamb).astype(memory_days.dtype)
+    lamb = xp.where(y < 0.5, 1.0 - y, s_root * y**3)
+    return xp.where(tiny, s, lamb)
 
 
 def _reference_closed_form(memory_days: float, chunk_period: float) -> float:
@@ -175,17 +181,19 @@ def max_lamb(max_memory_days: RealLike, chunk_period: RealLike) -> FloatArray:
     """
     if is_traced(max_memory_days) or is_traced(chunk_period):
         return memory_days_to_lamb(max_memory_days, chunk_period)
-    # Concrete configuration: evaluate now, even while tracing, and embed as a constant.
-    with jax.ensure_compile_time_eval():
-        exact = memory_days_to_lamb(max_memory_days, chunk_period)
-        days = np.asarray(max_memory_days, dtype=np.float64)
-        period = float(np.asarray(chunk_period))
-        exact_64 = np.asarray(memory_days_to_lamb(days, period), dtype=np.float64)
-        reference = np.vectorize(_reference_closed_form, otypes=[np.float64])(days, period)
-        with np.errstate(invalid="ignore"):
-            close = np.abs(reference - exact_64) <= _REFERENCE_CAP_RTOL * (1.0 - exact_64)
-        chosen = np.where(np.isfinite(reference) & close, reference, exact_64)
-        return jnp.asarray(chosen, dtype=exact.dtype)
+    # Concrete configuration: evaluate now in NumPy (no JAX operation to dispatch or
+    # compile, also while tracing), and embed as a constant.
+    dtype = as_float_array(max_memory_days, "max_memory_days").dtype
+    days = np.asarray(max_memory_days, dtype=np.float64)
+    if not np.all(np.isfinite(days) & (days >= 0)):
+        raise ValueError(f"`memory_days` must be finite and non-negative; got {days.tolist()!r}.")
+    period = float(np.asarray(_checked_chunk_period(chunk_period)))
+    exact_64 = _lamb_root(days, period, np)
+    reference = np.vectorize(_reference_closed_form, otypes=[np.float64])(days, period)
+    with np.errstate(invalid="ignore"):
+        close = np.abs(reference - exact_64) <= _REFERENCE_CAP_RTOL * (1.0 - exact_64)
+    chosen = np.where(np.isfinite(reference) & close, reference, exact_64)
+    return jnp.asarray(chosen, dtype=dtype)
 
 
 def cap_lamb(lamb: RealLike, max_memory_days: RealLike, chunk_period: RealLike) -> FloatArray:
