@@ -115,3 +115,14 @@ def test_blocked_cumsum_keeps_a_nan_where_it_is():
     x = jnp.arange(200.0).at[60].set(jnp.nan)
     finite = np.isfinite(np.asarray(blocked_cumsum(x)))
     assert finite[:60].all() and not finite[60:].any()
+
+
+def test_log_ratio_under_vmap_takes_one_branch_for_the_batch():
+    """A batch with one member out of the series' range: every member is still right, and
+    the compiled program branches (a `conditional`) rather than computing both and selecting."""
+    jax.config.update("jax_enable_x64", True)
+    a = jnp.asarray(np.random.default_rng(0).uniform(0.5, 1.0, (4, 10)))
+    for b in (1.01 * a, (1.01 * a).at[2, 3].set(5 * a[2, 3])):
+        batched = jax.jit(jax.vmap(log_ratio))
+        np.testing.assert_allclose(batched(a, b), np.log(a / b), rtol=1e-14, atol=1e-16)
+        assert "conditional" in batched.lower(a, b).compile().as_text()

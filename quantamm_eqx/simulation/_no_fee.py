@@ -59,8 +59,8 @@ def log_ratio(a: Float[Array, "*shape"], b: Float[Array, "*shape"]) -> Float[Arr
     2 (z + z**3 / 3 + z**5 / 5 + ...)`; when every `|z| <= SERIES_LIMIT` (weights changing
     by less than 22% a minute) 8 terms in float64 (4 in float32) reach the dtype's
     precision, at a fraction of the cost of a logarithm (the CPU's float64 `log` costs
-    about 5 ns; `benchmarks/README.md`). Otherwise (a `lax.cond`, so only one branch runs
-    unless the predicate is batched by `vmap`) it is `log(a) - log(b)`. The derivative is
+    about 5 ns; `benchmarks/README.md`). Otherwise (a `lax.cond`, so only one branch runs; under
+    `vmap` the condition is taken over the whole batch) it is `log(a) - log(b)`. The derivative is
     `da / a - db / b` either way.
 
     **Example:**
@@ -88,8 +88,21 @@ def log_ratio(a: Float[Array, "*shape"], b: Float[Array, "*shape"]) -> Float[Arr
     def logs(z):
         return jnp.log(a) - jnp.log(b)
 
-    near = jnp.all(jnp.abs(z) <= SERIES_LIMIT)
-    return lax.cond(near, series, logs, z)
+    return lax.cond(_all_near_one(z), series, logs, z)
+
+
+@jax.custom_batching.custom_vmap
+def _all_near_one(z: Array) -> Array:
+    """Whether every `|z| <= SERIES_LIMIT`: the series' condition."""
+    return jnp.all(jnp.abs(z) <= SERIES_LIMIT)
+
+
+@_all_near_one.def_vmap
+def _all_near_one_batched(axis_size, in_batched, z):
+    # Over a batch (e.g. a vmapped population) the answer is for the whole batch, and not
+    # batched: `lax.cond` then still runs one branch, where a batched predicate would make
+    # it run both and select.
+    return _all_near_one(z), False
 
 
 @log_ratio.defjvp
