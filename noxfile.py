@@ -1,4 +1,5 @@
-"""Developer sessions: `nox -s tests lint typecheck docs bench slow`."""
+"""Developer sessions: `nox -s tests lint typecheck docs bench slow` (and `bench_sharding`,
+`bench_fit`, `bench_gpu`, `bench_reference`)."""
 
 import nox
 
@@ -66,3 +67,29 @@ def bench_sharding(session: nox.Session) -> None:
     `python -m benchmarks.sharding`, arguments after `--` passed on."""
     session.install(".")
     session.run("python", "-m", "benchmarks.sharding", *session.posargs)
+
+
+@nox.session
+def bench_fit(session: nox.Session) -> None:
+    """`fit`'s training throughput on the standard job (16 members x 4 windows x 30 days,
+    fees off and on): `python -m benchmarks.fit`, arguments after `--` passed on."""
+    session.install(".")
+    session.run("python", "-m", "benchmarks.fit", *session.posargs)
+
+
+@nox.session
+def bench_gpu(session: nox.Session) -> None:
+    """A population of 1024 pools on one accelerator (no-fee value-and-grad over a year, the
+    fee path per minute-step): `python -m benchmarks.gpu`; install the accelerator's JAX
+    first (e.g. `jax[cuda12]`). `nox -s bench_gpu -- --small` is a CPU smoke run."""
+    session.install(".")
+    session.run("python", "-m", "benchmarks.gpu", *session.posargs)
+
+
+@nox.session
+def bench_reference(session: nox.Session) -> None:
+    """quantamm_eqx against quantammsim, side by side: `python -m benchmarks.side_by_side`,
+    arguments after `--` passed on (`--reference-python`, `--reference-src`: an environment
+    with quantammsim, which is not a dependency)."""
+    session.install(".")
+    session.run("python", "-m", "benchmarks.side_by_side", *session.posargs)
