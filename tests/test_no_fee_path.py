@@ -7,16 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import bouts, compile_bound
+from strategies import compile_bound
 
-from quantamm_eqx import weight_schedule
-from quantamm_eqx.simulation._log_ratio import SERIES_LIMIT, log_ratio
-from quantamm_eqx.simulation._no_fee import (
-    blocked_cumsum,
-    no_fee_reserves,
-    scheduled_no_fee_reserves,
-    value_growth,
-)
+from quantamm_eqx.simulation._no_fee import SERIES_LIMIT, blocked_cumsum, log_ratio, no_fee_reserves
 
 
 def minute_by_minute(weights, prices, initial_reserves, initial_weights):
@@ -133,44 +126,3 @@ def test_log_ratio_under_vmap_takes_one_branch_for_the_batch():
         batched = jax.jit(jax.vmap(log_ratio))
         np.testing.assert_allclose(batched(a, b), np.log(a / b), rtol=1e-14, atol=1e-16)
         assert "conditional" in batched.lower(a, b).compile().as_text()
-
-
-@compile_bound()
-@given(bouts(), st.integers(1, 7))
-def test_segments_equal_the_whole_bout_at_once(bout, blocks_per_segment):
-    """`simulate`'s segmented path (weights made inside each segment) gives the numbers of
-    the path over the whole bout at once, for any segment size, with padding or without."""
-    jax.config.update("jax_enable_x64", True)
-    pool, config, prices, start_index, bout_length = bout
-    schedule = weight_schedule(
-        pool, prices, config, start_index=start_index, bout_length=bout_length
-    )
-    bout_prices = jnp.asarray(prices[start_index : start_index + bout_length - 1])
-    initial = schedule.initial_weights * 1e6 / bout_prices[0]
-    segmented = scheduled_no_fee_reserves(schedule, bout_prices, initial, blocks_per_segment)
-    at_once = no_fee_reserves(schedule.weights(), bout_prices, initial, schedule.initial_weights)
-    np.testing.assert_allclose(segmented, at_once, rtol=1e-12)
-
-
-def test_value_growth_gradient_is_that_of_its_formula():
-    """The hand-written reverse pass of `value_growth` against automatic differentiation of
-    the formula it stands for."""
-    jax.config.update("jax_enable_x64", True)
-    rng = np.random.default_rng(0)
-    weights = jnp.asarray(rng.dirichlet([5.0, 5.0, 5.0], 50))
-    first, changes = jnp.array([0.3, 0.3, 0.4]), jnp.asarray(rng.normal(0, 1e-2, (50, 3)))
-
-    def formula(weights, first, changes):
-        previous = jnp.concatenate([first[None], weights[:-1]])
-        return jnp.sum(previous * changes - weights * jnp.log(weights / previous), axis=-1)
-
-    cotangent = jnp.asarray(rng.normal(size=50))
-
-    def gradients(function):
-        def total(*args):
-            return jnp.sum(function(*args) * cotangent)
-
-        return jax.grad(total, argnums=(0, 1, 2))(weights, first, changes)
-
-    for got, want in zip(gradients(value_growth), gradients(formula), strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

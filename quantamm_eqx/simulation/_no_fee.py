@@ -7,10 +7,8 @@ prices and weights alone,
     log V[t] - log V[t-1] = sum(w[t-1] * log(p[t] / p[t-1])) - sum(w[t] * log(w[t] / w[t-1])),
 
 and the reserves are `R[t] = R[0] * (V[t] / V[0]) * (w[t] / w[0]) * (p[0] / p[t])`. So the
-path is elementwise work and one cumulative sum of a scalar per minute
-(`no_fee_reserves`). `simulate` runs it over segments of about `SEGMENT_ROWS` minutes, the
-weights of each made from the schedule inside it (`scheduled_no_fee_reserves`): the same
-numbers, with memory bounded by a segment (see `benchmarks/README.md` for the costs).
+whole path is elementwise work and one cumulative sum of a scalar per minute: no scan
+over minutes or weight blocks (see `benchmarks/README.md` for what this costs per minute).
 """
 
 import jax
@@ -19,8 +17,6 @@ from jax import lax
 from jaxtyping import Array, Float
 
 from .._custom_types import AssetVector
-from ..weights import WeightSchedule, interpolate_interval
-from ._log_ratio import log_ratio
 
 #: The cumulative sum runs within rows of this many minutes, then over the rows' totals
 #: (XLA's CPU cumulative sum of one long vector is several times slower).
@@ -48,10 +44,72 @@ def blocked_cumsum(x: Float[Array, " rows"], block: int = CUMSUM_BLOCK) -> Float
     return (within + offsets[:, None]).reshape(-1)[:rows]
 
 
-#: `scheduled_no_fee_reserves` runs over segments of about this many minutes: a population
-#: of 16 pools over 4 windows of 30 days takes 237 MB of working memory to differentiate
-#: in segments, 696 MB all at once, at the same speed (benchmarks/README.md).
-SEGMENT_ROWS = 4096
+#: `log_ratio` sums its series while every `|z| = |a - b| / (a + b)` is at most this; with
+#: the terms below, the series' remainder is under a quarter ulp of the result.
+SERIES_LIMIT = 0.1
+_SERIES_TERMS = {4: 4, 8: 8}  # odd powers summed, by the dtype's size in bytes
+
+
+@jax.custom_jvp
+def log_ratio(a: Float[Array, "*shape"], b: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
+    """`log(a / b)` of positive arrays, cheaply when every ratio is near 1.
+
+    Weights move by at most `maximum_change` a minute, so consecutive minutes' weights
+    differ by a small fraction. With `z = (a - b) / (a + b)`, `log(a / b) = 2 atanh(z) =
+    2 (z + z**3 / 3 + z**5 / 5 + ...)`; when every `|z| <= SERIES_LIMIT` (weights changing
+    by less than 22% a minute) 8 terms in float64 (4 in float32) reach the dtype's
+    precision, at a fraction of the cost of a logarithm (the CPU's float64 `log` costs
+    about 5 ns; `benchmarks/README.md`). Otherwise (a `lax.cond`, so only one branch runs; under
+    `vmap` the condition is taken over the whole batch) it is `log(a) - log(b)`. The derivative is
+    `da / a - db / b` either way.
+
+    **Example:**
+
+    ```python
+    >>> import jax.numpy as jnp
+    >>> from quantamm_eqx.simulation._no_fee import log_ratio
+    >>> a, b = jnp.array([0.3, 0.5]), jnp.array([0.301, 0.499])
+    >>> bool(jnp.allclose(log_ratio(a, b), jnp.log(a / b), rtol=1e-14))
+    True
+    >>> bool(jnp.allclose(log_ratio(a, 10 * b), jnp.log(a / (10 * b)), rtol=1e-14))
+    True
+    ```
+    """
+    z = (a - b) / (a + b)
+    terms = _SERIES_TERMS[jnp.dtype(z.dtype).itemsize]
+
+    def series(z):
+        z2 = z * z
+        total = jnp.zeros_like(z) + 1.0 / (2 * terms - 1)
+        for k in range(terms - 2, -1, -1):
+            total = total * z2 + 1.0 / (2 * k + 1)
+        return 2 * z * total
+
+    def logs(z):
+        return jnp.log(a) - jnp.log(b)
+
+    return lax.cond(_all_near_one(z), series, logs, z)
+
+
+@jax.custom_batching.custom_vmap
+def _all_near_one(z: Array) -> Array:
+    """Whether every `|z| <= SERIES_LIMIT`: the series' condition."""
+    return jnp.all(jnp.abs(z) <= SERIES_LIMIT)
+
+
+@_all_near_one.def_vmap
+def _all_near_one_batched(axis_size, in_batched, z):
+    # Over a batch (e.g. a vmapped population) the answer is for the whole batch, and not
+    # batched: `lax.cond` then still runs one branch, where a batched predicate would make
+    # it run both and select.
+    return _all_near_one(z), False
+
+
+@log_ratio.defjvp
+def _log_ratio_jvp(primals, tangents):
+    # d log(a / b) = da / a - db / b: no branch to differentiate through.
+    (a, b), (da, db) = primals, tangents
+    return log_ratio(a, b), da / a - db / b
 
 
 def no_fee_reserves(
@@ -88,155 +146,14 @@ def no_fee_reserves(
     [0.5, 2.0]
     ```
     """
-    path = _log_value_path(weights, prices, initial_weights, prices[0], jnp.zeros((), prices.dtype))
+    previous_weights = jnp.concatenate([initial_weights[None], weights[:-1]], axis=0)
+    log_prices = jnp.log(prices)
+    log_price_change = log_prices - jnp.concatenate([log_prices[:1], log_prices[:-1]], axis=0)
+    growth = jnp.sum(
+        previous_weights * log_price_change - weights * log_ratio(weights, previous_weights),
+        axis=-1,
+    )
+    log_value_ratio = blocked_cumsum(growth)
     # R0 * p0 / w0, constant over the bout; the gradient flows through every factor.
     scale = initial_reserves * prices[0] / initial_weights
-    return scale * jnp.exp(path)[:, None] * weights / prices
-
-
-def scheduled_no_fee_reserves(
-    schedule: WeightSchedule,
-    prices: Float[Array, "rows asset"],
-    initial_reserves: AssetVector,
-    blocks_per_segment: int | None = None,
-) -> Float[Array, "rows asset"]:
-    """[`no_fee_reserves`][quantamm_eqx.simulation._no_fee.no_fee_reserves] of a
-    schedule's weights, one segment of `blocks_per_segment` weight blocks at a time
-    (default: about `SEGMENT_ROWS` minutes): the same numbers, but the dense weights of the
-    bout are never held, and (the segment checkpointed) the reverse pass keeps one
-    segment's intermediate values at a time. A population's memory then grows with its
-    segments, not with its bouts (benchmarks/README.md).
-
-    **Example:**
-
-    ```python
-    >>> import jax.numpy as jnp
-    >>> import numpy as np
-    >>> from quantamm_eqx import MomentumPool, SimulationConfig, weight_schedule
-    >>> from quantamm_eqx.simulation._no_fee import no_fee_reserves, scheduled_no_fee_reserves
-    >>> config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
-    >>> pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, chunk_period=60)
-    >>> prices = np.exp(np.cumsum(np.full((2000, 2), [1e-4, -1e-4]), axis=0))
-    >>> schedule = weight_schedule(pool, prices, config, start_index=600, bout_length=1200)
-    >>> bout = jnp.asarray(prices[600:1799])
-    >>> start = schedule.initial_weights * 1e6 / bout[0]
-    >>> segmented = scheduled_no_fee_reserves(schedule, bout, start, blocks_per_segment=3)
-    >>> at_once = no_fee_reserves(schedule.weights(), bout, start, schedule.initial_weights)
-    >>> bool(np.allclose(segmented, at_once, rtol=1e-13))
-    True
-    ```
-    """
-    chunk, n_blocks = schedule.chunk_period, schedule.n_blocks
-    rows, n_assets = prices.shape
-    per_segment = min(n_blocks, blocks_per_segment or max(1, SEGMENT_ROWS // chunk))
-    n_segments = -(-n_blocks // per_segment)
-    padding = n_segments * per_segment * chunk - rows
-    padded = jnp.concatenate([prices, jnp.broadcast_to(prices[-1], (padding, n_assets))])
-    segment_prices = padded.reshape(n_segments, per_segment * chunk, n_assets)
-    initial_weights = schedule.initial_weights
-    # Every block as an interval (the first: the initial weights, not moving), padded to
-    # whole segments with the last one (those rows are cut below).
-    starts = jnp.concatenate([initial_weights[None], schedule.starts])
-    diffs = jnp.concatenate([jnp.zeros_like(initial_weights)[None], schedule.diffs])
-
-    def segments(x: Array) -> Array:
-        extra = jnp.broadcast_to(x[-1], (n_segments * per_segment - n_blocks, n_assets))
-        return jnp.concatenate([x, extra]).reshape(n_segments, per_segment, n_assets)
-
-    first = jnp.arange(n_segments * per_segment).reshape(n_segments, per_segment, 1) == 0
-
-    def interval(start: AssetVector, diff: AssetVector) -> Float[Array, "chunk asset"]:
-        return interpolate_interval(
-            start,
-            diff,
-            chunk_period=chunk,
-            weight_interpolation_period=schedule.weight_interpolation_period,
-            interpolation=schedule.interpolation,  # type: ignore[arg-type]
-        )
-
-    scale = initial_reserves * prices[0] / initial_weights
-
-    @jax.checkpoint
-    def segment(carry, inputs):
-        log_value, last_weights, last_prices = carry
-        block_starts, block_diffs, is_first, block_prices = inputs
-        blocks = jax.vmap(interval)(block_starts, block_diffs)
-        # The initial block holds the initial weights exactly.
-        weights = jnp.where(is_first[:, :, None], initial_weights, blocks).reshape(-1, n_assets)
-        path = _log_value_path(weights, block_prices, last_weights, last_prices, log_value)
-        reserves = scale * jnp.exp(path)[:, None] * weights / block_prices
-        return (path[-1], weights[-1], block_prices[-1]), reserves
-
-    carry = (jnp.zeros((), prices.dtype), initial_weights, prices[0])
-    inputs = (segments(starts), segments(diffs), first, segment_prices)
-    _, reserves = lax.scan(segment, carry, inputs)
-    return reserves.reshape(-1, n_assets)[:rows]
-
-
-def _log_value_path(
-    weights: Float[Array, "rows asset"],
-    prices: Float[Array, "rows asset"],
-    last_weights: AssetVector,
-    last_prices: AssetVector,
-    log_value: Float[Array, ""],
-) -> Float[Array, " rows"]:
-    """The log value `log(V[t] / V[0])` over `rows` minutes that follow a minute with
-    `last_weights`, `last_prices` and log value `log_value`."""
-    log_price_change = jnp.log(prices) - jnp.log(_previous(last_prices, prices))
-    return log_value + blocked_cumsum(value_growth(weights, last_weights, log_price_change))
-
-
-def _previous(first: AssetVector, rows: Float[Array, "rows asset"]) -> Float[Array, "rows asset"]:
-    """`rows` shifted down by one, `first` on top: the previous minute's values."""
-    return jnp.concatenate([first[None], rows[:-1]], axis=0)
-
-
-@jax.custom_vjp
-def value_growth(
-    weights: Float[Array, "rows asset"],
-    initial_weights: AssetVector,
-    log_price_change: Float[Array, "rows asset"],
-) -> Float[Array, " rows"]:
-    """Each minute's growth of the pool's log value without fees:
-    `sum(w[t-1] * log_price_change[t]) - sum(w[t] * log(w[t] / w[t-1]))`, `w[-1]` being
-    `initial_weights`.
-
-    Its reverse pass keeps only its inputs and recomputes the rest (the weights are kept
-    anyway, and the prices' log changes are shared by a population), where automatic
-    differentiation would keep four arrays of the bout's size per pool.
-
-    **Example:**
-
-    ```python
-    >>> import jax.numpy as jnp
-    >>> from quantamm_eqx.simulation._no_fee import value_growth
-    >>> weights = jnp.array([[0.5, 0.5], [0.6, 0.4]])
-    >>> growth = value_growth(weights, jnp.array([0.5, 0.5]), jnp.zeros((2, 2)))
-    >>> [round(float(g), 6) for g in growth]  # weights moving at fixed prices lose value
-    [0.0, -0.020136]
-    ```
-    """
-    previous = _previous(initial_weights, weights)
-    return jnp.sum(previous * log_price_change - weights * log_ratio(weights, previous), axis=-1)
-
-
-def _value_growth_forward(weights, initial_weights, log_price_change):
-    growth = value_growth(weights, initial_weights, log_price_change)
-    return growth, (weights, initial_weights, log_price_change)
-
-
-def _value_growth_backward(residuals, cotangent):
-    weights, initial_weights, log_price_change = residuals
-    previous = _previous(initial_weights, weights)
-    g = cotangent[:, None]
-    # d/dw[t] of -w log(w / w_prev) is -log(w / w_prev) - 1; d/dw_prev of the growth is
-    # log_price_change + w / w_prev, and w[t - 1] is the previous weight of minute t.
-    through_previous = g * (log_price_change + weights / previous)
-    d_weights = -g * (log_ratio(weights, previous) + 1.0)
-    d_weights = d_weights + jnp.concatenate(
-        [through_previous[1:], jnp.zeros_like(through_previous[:1])], axis=0
-    )
-    return d_weights, through_previous[0], g * previous
-
-
-value_growth.defvjp(_value_growth_forward, _value_growth_backward)
+    return scale * jnp.exp(log_value_ratio)[:, None] * weights / prices

@@ -11,7 +11,7 @@ from ..estimators._method import Method
 from ..pools._base import AbstractTFMMPool
 from ._market import MarketSeries, bout_costs, market_inputs
 from ._minute import no_flows
-from ._no_fee import scheduled_no_fee_reserves
+from ._no_fee import no_fee_reserves
 from ._reserves import fee_reserves, held_flows, sparse_flows
 from ._schedule import checked_bout_inputs, schedule_validated
 
@@ -151,7 +151,7 @@ def simulate_validated(
     weights = schedule.weights()
     if config.do_arb and config.arb_frequency == 1 and not (config.has_fees or costs.has_costs):
         # The closed form: non-finite weights make the reserves NaN by themselves.
-        reserves = scheduled_no_fee_reserves(schedule, local_prices, initial_reserves)
+        reserves = no_fee_reserves(weights, local_prices, initial_reserves, initial_weights)
         flows = no_flows(reserves)._replace(
             arbitrage_profit=_profit_of(reserves, initial_reserves, local_prices)
         )
