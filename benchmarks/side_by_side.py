@@ -4,8 +4,9 @@ Both libraries run the same scenario: seeded geometric Brownian motion minute pr
 `N` assets (30 burn-in days, then the bout), the same rule parameters (quantammsim's
 `log_k = 4.32`, `logit_lamb = 4`), the same settings (chunk 60, maximum change 3e-4,
 minimum weight 0.1 / N, memory cap 30 days, float64) and the same objective (daily
-log-Sharpe of the bout), built here from quantammsim's names with
-`quantamm_eqx.compat.from_quantammsim`. For each case and round, one fresh process per
+log-Sharpe of the bout), built from quantammsim's names with
+`quantamm_eqx.compat.from_quantammsim` (both sides read them from
+`benchmarks/_scenario.py`). For each case and round, one fresh process per
 library times the compile-and-first-call and the best of `--runs` calls of the forward and
 the value-and-grad, and reads its peak resident memory; the rounds alternate the two
 libraries, and the report gives each ratio (quantamm_eqx / quantammsim, lower is better)
@@ -26,7 +27,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,44 +34,29 @@ from typing import Any
 import numpy as np
 
 from . import _harness as harness
+from . import _scenario
 
 METRICS = ("fwd_s", "grad_s", "fwd_first_s", "grad_first_s", "peak_rss_mb")
-BURN_IN_DAYS = 30
 DEFAULT_CASES = "momentum:90:0,momentum:30:0.003,momentum:90:0.003"
 
 
 def scenario(rule: str, days: int, n_assets: int, fees: float):
     """`(pool, config, prices, start_index, bout_length)`: the reference side's scenario
-    (`benchmarks/_reference_side.py`), built through `quantamm_eqx.compat`."""
+    (`benchmarks/_scenario.py`), built through `quantamm_eqx.compat`."""
     import jax.numpy as jnp
-    import numpy as np
 
     import quantamm_eqx as qe
 
-    rng = np.random.default_rng(7)
-    minutes = (BURN_IN_DAYS + days + 1) * 1440
-    volatility = 0.8 / np.sqrt(365 * 1440)
-    steps = volatility * rng.standard_normal((minutes, n_assets))
-    prices = 1000.0 * np.exp(np.cumsum(steps, axis=0))
-    settings = {
-        "n_assets": n_assets, "bout_length": days * 1440, "chunk_period": 60,
-        "weight_interpolation_period": 60, "weight_interpolation_method": "linear",
-        "maximum_change": 3e-4, "minimum_weight": 0.1 / n_assets, "max_memory_days": 30.0,
-        "use_alt_lamb": False, "use_pre_exp_scaling": True, "initial_pool_value": 1e6,
-        "fees": fees, "gas_cost": 0.0, "arb_fees": 0.0, "rule": rule,
-    }  # fmt: skip
-    params = {
-        "log_k": np.full(n_assets, 4.32), "logit_lamb": np.full(n_assets, 4.0),
-        "logit_delta_lamb": np.zeros(n_assets), "initial_weights_logits": np.zeros(n_assets),
-    }  # fmt: skip
-    pool, config = qe.compat.from_quantammsim(rule, params, settings)
-    return pool, config, jnp.asarray(prices), BURN_IN_DAYS * 1440, days * 1440
+    pool, config = qe.compat.from_quantammsim(
+        rule, _scenario.parameters(n_assets), _scenario.settings(rule, days, n_assets, fees)
+    )
+    prices = jnp.asarray(_scenario.prices(days, n_assets))
+    day = _scenario.MINUTES_PER_DAY
+    return pool, config, prices, _scenario.BURN_IN_DAYS * day, days * day
 
 
 def child(rule: str, days: int, n_assets: int, fees: float, repeats: int) -> dict[str, Any]:
     """In this process: time quantamm_eqx on the scenario, as the reference side does."""
-    import resource
-
     import equinox as eqx
     import jax
 
@@ -85,24 +70,9 @@ def child(rule: str, days: int, n_assets: int, fees: float, repeats: int) -> dic
         return qe.metrics.daily_log_sharpe(result)
 
     out: dict[str, Any] = {"rule": rule, "days": days, "n_assets": n_assets, "fees": fees}
-    functions = (
-        ("fwd", eqx.filter_jit(objective)),
-        ("grad", eqx.filter_jit(eqx.filter_value_and_grad(objective))),
-    )
-    for name, function in functions:
-        began = time.perf_counter()
-        result = jax.block_until_ready(function(pool))
-        out[f"{name}_first_s"] = time.perf_counter() - began
-        times = []
-        for _ in range(repeats):
-            began = time.perf_counter()
-            jax.block_until_ready(function(pool))
-            times.append(time.perf_counter() - began)
-        out[f"{name}_s"] = min(times)
-        if name == "fwd":
-            out["objective"] = float(result)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return out
+    forward = eqx.filter_jit(objective)
+    value_and_grad = eqx.filter_jit(eqx.filter_value_and_grad(objective))
+    return out | _scenario.time_both(forward, value_and_grad, pool, repeats)
 
 
 def _json_line(command: list[str], env: dict[str, str] | None, cwd: Path) -> dict[str, Any]:

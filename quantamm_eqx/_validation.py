@@ -127,6 +127,14 @@ def check_open_unit_interval(array: Array, name: str) -> Array:
     return check_values(array, (values > 0) & (values < 1), name, "lie strictly inside (0, 1)")
 
 
+def check_finite_non_negative(array: Array, name: str) -> Array:
+    """Check that every entry of `array` is finite and at least 0 (memory lengths)."""
+    values = _known(array)
+    return check_values(
+        array, _xp(values).isfinite(values) & (values >= 0), name, "be finite and non-negative"
+    )
+
+
 def _known(array: Array) -> Array | np.ndarray:
     """`array` as NumPy when its values are known (not traced): under a caller's `jit`,
     `jnp` operations on a closed-over array are staged into the program, so a check of

@@ -17,6 +17,7 @@ from jax import lax
 from jaxtyping import Array, Float
 
 from .._custom_types import AssetVector
+from ._reserves import _lagged
 
 #: The cumulative sum runs within rows of this many minutes, then over the rows' totals
 #: (XLA's CPU cumulative sum of one long vector is several times slower).
@@ -146,9 +147,9 @@ def no_fee_reserves(
     [0.5, 2.0]
     ```
     """
-    previous_weights = jnp.concatenate([initial_weights[None], weights[:-1]], axis=0)
+    previous_weights = _lagged(initial_weights, weights)
     log_prices = jnp.log(prices)
-    log_price_change = log_prices - jnp.concatenate([log_prices[:1], log_prices[:-1]], axis=0)
+    log_price_change = log_prices - _lagged(log_prices[0], log_prices)
     growth = jnp.sum(
         previous_weights * log_price_change - weights * log_ratio(weights, previous_weights),
         axis=-1,

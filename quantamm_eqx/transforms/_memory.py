@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_types import FloatArray, RealLike
-from .._validation import as_float_array, check_values, is_traced
+from .._validation import as_float_array, check_finite_non_negative, check_values, is_traced
 
 _MINUTES_PER_DAY = 1440.0
 # Below this scaled memory x = 1440 m / (2 chunk_period), lamb = x**3 / 6 to working
@@ -96,12 +96,8 @@ def memory_days_to_lamb(memory_days: RealLike, chunk_period: RealLike) -> FloatA
     0.0
     ```
     """
-    memory_days = as_float_array(memory_days, "memory_days")
-    memory_days = check_values(
-        memory_days,
-        jnp.isfinite(memory_days) & (memory_days >= 0),
-        "memory_days",
-        "be finite and non-negative",
+    memory_days = check_finite_non_negative(
+        as_float_array(memory_days, "memory_days"), "memory_days"
     )
     chunk_period = _checked_chunk_period(chunk_period)
     return _lamb_root(memory_days, chunk_period, jnp).astype(memory_days.dtype)
@@ -183,6 +179,8 @@ def max_lamb(max_memory_days: RealLike, chunk_period: RealLike) -> FloatArray:
         return memory_days_to_lamb(max_memory_days, chunk_period)
     # Concrete configuration: evaluate now in NumPy (no JAX operation to dispatch or
     # compile, also while tracing), and embed as a constant.
+    # (Not `check_finite_non_negative`: under a caller's `jit` even a JAX array made here
+    # from a Python number is traced, so its values could not be read now.)
     dtype = as_float_array(max_memory_days, "max_memory_days").dtype
     days = np.asarray(max_memory_days, dtype=np.float64)
     if not np.all(np.isfinite(days) & (days >= 0)):
