@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and documentation too
     from .pools import MeanReversionChannelPool as MeanReversionChannelPool
     from .pools import MomentumPool as MomentumPool
     from .pools import ParamSpec as ParamSpec
+    from .pools import initial_population as initial_population
     from .pools import parameter_specs as parameter_specs
     from .pools import trainable_filter as trainable_filter
     from .simulation import Attribution as Attribution
@@ -70,6 +71,7 @@ _NAMES = {
     "MeanReversionChannelPool": ".pools",
     "MomentumPool": ".pools",
     "ParamSpec": ".pools",
+    "initial_population": ".pools",
     "parameter_specs": ".pools",
     "trainable_filter": ".pools",
     "Attribution": ".simulation",

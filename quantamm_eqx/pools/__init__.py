@@ -24,6 +24,7 @@ from ._params import parameter as parameter
 from ._params import parameter_specs as parameter_specs
 from ._params import saturate as saturate
 from ._params import trainable_filter as trainable_filter
+from ._population import initial_population as initial_population
 from ._registry import POOLS as POOLS
 from ._registry import pool_class as pool_class
 from ._registry import pool_name as pool_name

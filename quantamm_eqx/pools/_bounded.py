@@ -135,7 +135,7 @@ class BoundedPool(AbstractTFMMPool):
             )
 
     @property
-    def initial_weights_logits(self) -> Float[Array, " asset"]:  # type: ignore[override]
+    def initial_weights_logits(self) -> Float[Array, "*member asset"]:  # type: ignore[override]
         """The wrapped pool's starting weights' logits."""
         return self.pool.initial_weights_logits
 
