@@ -203,3 +203,15 @@ def checked_decay(lamb: ArrayLike, name: str, n_assets: int, dtype: jnp.dtype) -
     array = as_float_array(lamb, name).astype(dtype)
     check_broadcastable(array, name, n_assets)
     return check_open_unit_interval(array, name)
+
+
+def check_key(key: object) -> None:
+    """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`); else an
+    error naming `key`."""
+    message = f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}."
+    if not isinstance(key, jax.Array):
+        raise ArgumentTypeError(message)
+    typed = jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ()
+    raw = key.dtype == jnp.uint32 and key.shape == (2,)
+    if not (typed or raw):
+        raise ValueError(message)

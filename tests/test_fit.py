@@ -153,20 +153,30 @@ def test_non_finite_steps_are_skipped_and_reported():
             key=jax.random.key(0), objective=broken, batch_size=2, steps_per_chunk=2,
             progress=False,
         )  # fmt: skip
-    # One member whose parameters are not finite: its steps are skipped and reported, it is
-    # left as it was, and the other member trains.
+    # One member whose parameters are not finite: its steps are skipped and reported, and
+    # the other member trains. With `reinitialise=None` it is left as it was; by default it
+    # is re-drawn from the best member after its first chunk of skipped steps, and trains.
     nan_member = eqx.tree_at(lambda p: p.log_k, pool, jnp.full_like(pool.log_k, jnp.nan))
     population = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), pool, nan_member)
-    result = fit(
-        population, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
-        key=jax.random.key(0), objective="returns", batch_size=2, steps_per_chunk=2,
-        progress=False,
-    )  # fmt: skip
-    assert result.skipped.shape == (4, 2)
-    assert bool(result.skipped[:, 1].all()) and not bool(result.skipped[:, 0].any())
-    assert bool(jnp.isnan(result.final_pool.log_k[1]).all())
-    assert not bool(jnp.allclose(result.final_pool.log_k[0], pool.log_k))
-    assert result.best_member == 0
+    runs = {
+        reinitialise: fit(
+            population, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
+            key=jax.random.key(0), objective="returns", batch_size=2, steps_per_chunk=2,
+            progress=False, reinitialise=reinitialise,
+        )  # fmt: skip
+        for reinitialise in (None, 0.1)
+    }
+    left = runs[None]
+    assert left.skipped.shape == (4, 2) and left.reinitialised == ()
+    assert bool(left.skipped[:, 1].all()) and not bool(left.skipped[:, 0].any())
+    assert bool(jnp.isnan(left.final_pool.log_k[1]).all())
+    assert not bool(jnp.allclose(left.final_pool.log_k[0], pool.log_k))
+    assert left.best_member == 0
+    redrawn = runs[0.1]
+    assert redrawn.reinitialised == ((2, 1),)
+    assert bool(redrawn.skipped[:2, 1].all()) and not bool(redrawn.skipped[2:].any())
+    assert bool(jnp.isfinite(redrawn.final_pool.log_k).all())
+    np.testing.assert_array_equal(redrawn.skipped[:, 0], left.skipped[:, 0])
 
 
 @pytest.mark.slow  # 31 s; the default run has the starting-pool checkpoint test below
@@ -204,6 +214,7 @@ def test_a_checkpoint_holds_the_starting_pool_while_no_step_beats_it(tmp_path):
         pool, trending_prices(days=20), CONFIG, bout_length=3 * DAY, steps=2,
         key=jax.random.key(0), batch_size=2, val_fraction=0.25, progress=False,
         optimizer=optax.sgd(-0.1), checkpoint=path,  # steps down the objective
+        min_delta=1e6,  # and no step can count as an improvement
     )  # fmt: skip
     assert result.best_step == -1
     assert bool(eqx.tree_equal(load_pool(path, like=pool), pool))

@@ -35,12 +35,15 @@ def test_a_population_step_is_each_member_step():
     starts = jnp.array([DAY, DAY + 300])
     params, frozen = eqx.partition(stacked, trainable_filter(stacked))
     training = build(population=True)
-    new, _, record = eqx.filter_jit(training.step)(params, frozen, training.init(params), starts)
+    key = jax.random.key(0)
+    new, _, record = eqx.filter_jit(training.step)(
+        params, frozen, training.init(params), starts, key
+    )
     assert record.train_objective.shape == record.val_objective.shape == (2,)
     single = build(population=False)
     for index, pool in enumerate(members):
         alone, fixed = eqx.partition(pool, trainable_filter(pool))
-        moved, _, own = eqx.filter_jit(single.step)(alone, fixed, single.init(alone), starts)
+        moved, _, own = eqx.filter_jit(single.step)(alone, fixed, single.init(alone), starts, key)
         np.testing.assert_allclose(new.log_k[index], moved.log_k, rtol=1e-9)
         np.testing.assert_allclose(record.val_objective[index], own.val_objective, rtol=1e-9)
 
@@ -58,7 +61,7 @@ def test_a_chunk_compiles_once_and_skips_non_finite_steps():
     )
     state = training.init(params)
     for key in (jax.random.key(0), jax.random.key(1)):  # the second call reuses the trace
-        after, state, path, records = chunk(params, state, key)
+        after, state, path, records = chunk(params, state, key, 0, 2)
         assert bool(records.skipped.all()) and records.skipped.shape == (2,)
         assert bool(eqx.tree_equal(after, params))
         assert path.log_k.shape == (2, 2)
@@ -68,3 +71,57 @@ def test_all_finite():
     assert bool(all_finite({"a": jnp.ones(2), "b": None}))
     assert not bool(all_finite({"a": jnp.array([1.0, jnp.nan])}))
     assert bool(all_finite({}))
+
+
+def test_a_chunk_applies_only_its_active_steps_and_its_steps_draw_from_their_index():
+    pool = MomentumPool.from_memory_days(2, chunk_period=60)
+    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    training = build(population=False)
+    chunk = build_chunk(
+        training, frozen, batch_size=2, first_start=60, last_start=2 * DAY, steps_per_chunk=3
+    )
+    state, key = training.init(params), jax.random.key(4)
+    three, _, path, records = chunk(params, state, key, 0, 3)
+    two, state_two, path_two, _ = chunk(params, state, key, 0, 2)
+    # Inactive steps leave the parameters (and the path) where the last active one left them.
+    assert bool(eqx.tree_equal(two, jax.tree_util.tree_map(lambda leaf: leaf[1], path)))
+    assert bool(eqx.tree_equal(path_two.log_k[2], path_two.log_k[1]))
+    assert not bool(jnp.allclose(three.log_k, two.log_k))
+    # Step 2 of the run is the same whichever chunk runs it.
+    resumed, _, _, later = chunk(two, state_two, key, 2, 1)
+    np.testing.assert_array_equal(resumed.log_k, three.log_k)
+    np.testing.assert_array_equal(later.train_objective[0], records.train_objective[2])
+
+
+def test_the_optimizer_gets_value_and_value_fn():
+    pool = MomentumPool.from_memory_days(2, chunk_period=60)
+    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    starts, key = jnp.array([DAY, DAY + 300]), jax.random.key(0)
+    for optimizer in (optax.lbfgs(), optax.contrib.reduce_on_plateau()):
+        training = build(population=False, optimizer=optimizer)
+        new, _, record = eqx.filter_jit(training.step)(
+            params, frozen, training.init(params), starts, key
+        )
+        assert not bool(record.skipped)
+        assert not bool(jnp.allclose(new.log_k, params.log_k))
+
+
+def test_price_noise_changes_the_training_objective_and_not_validation():
+    pool = MomentumPool.from_memory_days(2, chunk_period=60)
+    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    starts = jnp.array([DAY])
+
+    def run(price_noise, key):
+        training = build_step(
+            prices(), CONFIG, objective=daily_log_sharpe, optimizer=optax.sgd(0.0),
+            bout_length=3 * DAY, n_train=5 * DAY, validate=True, population=False,
+            price_noise=price_noise,
+        )  # fmt: skip
+        return eqx.filter_jit(training.step)(params, frozen, training.init(params), starts, key)[2]
+
+    clean = run(0.0, jax.random.key(0))
+    noisy, again, other = (run(1e-3, jax.random.key(k)) for k in (0, 0, 1))
+    assert float(noisy.train_objective) != float(clean.train_objective)
+    assert float(noisy.train_objective) == float(again.train_objective)  # from the key
+    assert float(other.train_objective) != float(noisy.train_objective)
+    assert float(noisy.val_objective) == float(clean.val_objective)

@@ -22,3 +22,4 @@ from ._risk import max_drawdown as max_drawdown
 from ._risk import sterling as sterling
 from ._risk import ulcer as ulcer
 from ._risk import value_at_risk as value_at_risk
+from ._turnover import turnover as turnover

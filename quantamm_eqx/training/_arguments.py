@@ -1,10 +1,10 @@
-"""Checks of `fit`'s arguments that are not numbers in a range: the optimiser and the key."""
+"""Checks of `fit`'s arguments beyond the shared ones: the optimiser, early stopping,
+averaging and the regularisers' strengths."""
 
-import jax
-import jax.numpy as jnp
+import numpy as np
 import optax
 
-from .._validation import ArgumentTypeError, checked_instance
+from .._validation import ArgumentTypeError, checked_instance, checked_int
 
 
 def checked_optimizer(optimizer: object) -> optax.GradientTransformation:
@@ -17,12 +17,36 @@ def checked_optimizer(optimizer: object) -> optax.GradientTransformation:
     )
 
 
-def check_key(key: object) -> None:
-    """A JAX random key: typed (`jax.random.key`) or raw (`jax.random.PRNGKey`)."""
-    message = f"`key` must be one JAX random key, e.g. jax.random.key(0); got {key!r}."
-    if not isinstance(key, jax.Array):
-        raise ArgumentTypeError(message)
-    typed = jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ()
-    raw = key.dtype == jnp.uint32 and key.shape == (2,)
-    if not (typed or raw):
-        raise ValueError(message)
+def checked_non_negative(value: object, name: str) -> float:
+    """`value` as a float if it is a finite number >= 0, else an error naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ArgumentTypeError(f"`{name}` must be a number >= 0; got {type(value).__name__}.")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"`{name}` must be finite and >= 0; got {value!r}.")
+    return float(value)
+
+
+def checked_patience(patience: object, validate: bool) -> int | None:
+    """`patience` (steps without improvement before stopping), `None`, or an error."""
+    if patience is None:
+        return None
+    patience = checked_int(patience, "patience", 1)
+    if not validate:
+        raise ValueError(
+            "`patience` stops on the validation objective: pass `val_fraction` > 0 too, or "
+            "drop `patience`."
+        )
+    return patience
+
+
+def checked_average_from(average_from: object, steps: int) -> int | None:
+    """The first averaged step, in `[0, steps)`, or `None`."""
+    if average_from is None:
+        return None
+    average_from = checked_int(average_from, "average_from", 0)
+    if average_from >= steps:
+        raise ValueError(
+            f"`average_from`={average_from} averages no step of a run of {steps}: use a step "
+            "below `steps`."
+        )
+    return average_from

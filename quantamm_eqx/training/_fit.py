@@ -13,7 +13,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .._config import SimulationConfig, checked_config
 from .._custom_types import PricesLike
-from .._validation import checked_int, checked_prices
+from .._validation import check_key, checked_int, checked_prices
 from ..estimators._method import Method, checked_method
 from ..metrics import objective_function
 from ..pools import AbstractTFMMPool, trainable_filter
@@ -22,12 +22,19 @@ from ..simulation import MarketSeries, Simulation
 from ..simulation._market import market_inputs
 from ..simulation._schedule import check_initial_weights
 from ..weights._schedule import checked_bout_length
-from ._arguments import check_key, checked_optimizer
-from ._hosts import member, progress_bar, shard, shard_members, to_host
-from ._result import Best, FitResult, best_member, improved_best, starting_best
+from ._arguments import (
+    checked_average_from,
+    checked_non_negative,
+    checked_optimizer,
+    checked_patience,
+)
+from ._hosts import member, progress_bar, shard, shard_members
+from ._loop import LoopOptions, fit_result, run_loop
+from ._result import FitResult, best_member, starting_best
+from ._run_state import RunState, load_run_state, run_settings, run_state_path, save_run_state
 from ._serialise import check_checkpoint, save_pool
 from ._split import checked_val_fraction, default_optimizer, split_index
-from ._step import StepRecord, build_chunk, build_step
+from ._step import build_chunk, build_step
 
 
 def fit(
@@ -50,6 +57,13 @@ def fit(
     checkpoint_metadata: dict | None = None,
     mesh: Mesh | None = None,
     market: MarketSeries | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    average_from: int | None = None,
+    reinitialise: float | None = 0.1,
+    price_noise: float = 0.0,
+    turnover_penalty: float = 0.0,
+    resume: str | os.PathLike | None = None,
 ) -> FitResult:
     """Train a pool's parameters by gradient ascent on an objective over random bouts.
 
@@ -60,7 +74,8 @@ def fit(
     (starting after `burn_in`, so the pool's estimator has history), simulates them
     (`vmap`), and follows the gradient of the mean objective. Steps whose gradient is not
     finite are skipped (and reported in `skipped`). The initial weights' logits are frozen
-    ([`trainable_filter`][quantamm_eqx.trainable_filter]).
+    ([`trainable_filter`][quantamm_eqx.trainable_filter]). Step `n`'s windows (and price
+    noise) are drawn from `jax.random.fold_in(key, n)`.
 
     A stacked pool (every field with a leading population axis) trains each member
     independently on the same windows, and the best member is returned. Steps run in
@@ -78,7 +93,8 @@ def fit(
     - `optimizer`: an optax transformation; default
       [`default_optimizer()`][quantamm_eqx.training.default_optimizer], Adam (learning rate
       0.05) after clipping the gradient's global norm to 10. Schedules and clipping compose
-      via optax.
+      via optax; it is given `value`, `grad` and `value_fn` (of the negated objective on the
+      step's windows), so `optax.lbfgs` and `optax.contrib.reduce_on_plateau` work.
     - `batch_size`: windows per step.
     - `val_fraction`: the fraction of the prices (at the end) held out for validation,
       in [0, 1); the validation objective is one bout over the whole validation span.
@@ -90,7 +106,9 @@ def fit(
     - `checkpoint`: a path where the pool is saved with [`save_pool`][quantamm_eqx.save_pool]
       (with its JSON sidecar) after every chunk: the best one so far with validation, else
       the current one (what `FitResult.pool` will be); on several hosts, only the first
-      (`jax.process_index() == 0`) writes it.
+      (`jax.process_index() == 0`) writes it. Beside it, `<name>.run.npz` holds the run's
+      state (parameters, optimiser state, step, best so far, averages, history and the
+      run's settings) for `resume`; every file is written atomically.
     - `checkpoint_metadata`: `metadata` for every checkpoint's sidecar (see `save_pool`),
       e.g. the assets' names; checked before training starts.
     - `mesh`: a `jax.sharding.Mesh` to shard a population over: its members are split
@@ -99,6 +117,29 @@ def fit(
       its members. The results equal those without a mesh up to rounding (each device's
       program is compiled for its share). For several hosts, call
       `jax.distributed.initialize()` first and build the mesh over `jax.devices()`.
+    - `market`: per-minute series aligned with `prices`
+      ([`MarketSeries`][quantamm_eqx.MarketSeries]).
+    - `patience`: early stopping: end the run `patience` steps after the step with the
+      best validation objective (the best member's, for a population); needs
+      `val_fraction > 0`. `None`: run every step.
+    - `min_delta`: how much a validation objective must beat the best so far to count as
+      an improvement (for `patience` and the best pool).
+    - `average_from`: stochastic weight averaging: `FitResult.averaged_pool` is the mean of
+      the parameters after each step from this one on. `None`: no averaging.
+    - `reinitialise`: for a population, a member whose every step of a chunk was skipped
+      (its objective or gradient not finite) is re-drawn as the best member plus Gaussian
+      noise of this standard deviation (stored units), with a fresh optimiser state, and
+      reported in `FitResult.reinitialised`. `None`: leave it.
+    - `price_noise`: augmentation: each step's training prices are multiplied by
+      `exp(price_noise * N(0, 1))`, drawn afresh per step and minute (quantammsim's
+      `price_noise_sigma`). Validation uses the prices as given.
+    - `turnover_penalty`: the training objective becomes
+      `objective - turnover_penalty * turnover` (see
+      [`turnover`][quantamm_eqx.metrics.turnover]); validation scores the objective alone.
+    - `resume`: a `checkpoint` path of an interrupted run: the run continues from its last
+      chunk exactly as if it had not stopped (same results, bit for bit). Pass the
+      arguments the run was started with (`steps` may grow); the checkpoints keep being
+      written there unless `checkpoint` names another path.
 
     **Returns:**
 
@@ -112,7 +153,13 @@ def fit(
     ending in `.json`), a `bout_length` that does not fit in the training span after the
     burn-in, or a `mesh` given for a single pool or a population that does not divide over
     its devices, or a `market` series that is of the wrong length, out of range or given
-    twice. `FloatingPointError` naming the objective when every step of a chunk of
+    twice; `patience` < 1 or without validation, `min_delta`, `price_noise`,
+    `turnover_penalty` or `reinitialise` negative or not finite, `average_from` outside
+    `[0, steps)`; a `resume` path with no run state, or whose run differs (naming the
+    argument: another pool, prices, configuration, key, ...; `optimizer` when its state
+    does not match), or `steps` below the steps it has run.
+
+    `FloatingPointError` naming the objective when every step of a chunk of
     `steps_per_chunk` steps is skipped (a step whose gradient is not finite is skipped and
     reported in `FitResult.skipped`; a whole chunk of them means the run cannot progress).
 
@@ -129,6 +176,11 @@ def fit(
     ...              key=jax.random.key(0), batch_size=2, progress=False)
     >>> result.train_objective.shape, result.best_step  # no validation: the final pool
     ((2,), 1)
+    >>> stopped = fit(pool, prices, config, bout_length=1440, steps=50, patience=3,
+    ...               objective="returns", val_fraction=0.4, key=jax.random.key(0),
+    ...               batch_size=2, progress=False)
+    >>> stopped.steps_run < 50  # early stopping on the validation objective
+    True
     ```
     """
     checked_pool(pool)
@@ -137,18 +189,36 @@ def fit(
     objective_fn = objective_function(objective)
     optimizer = default_optimizer() if optimizer is None else checked_optimizer(optimizer)
     val_fraction = checked_val_fraction(val_fraction)
+    validate = val_fraction > 0
     bout_length = checked_bout_length(bout_length)
     steps = checked_int(steps, "steps", 1)
     steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
     batch_size = checked_int(batch_size, "batch_size", 1)
     burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
+    patience = checked_patience(patience, validate)
+    min_delta = checked_non_negative(min_delta, "min_delta")
+    average_from = checked_average_from(average_from, steps)
+    if reinitialise is not None:
+        reinitialise = checked_non_negative(reinitialise, "reinitialise")
+    price_noise = checked_non_negative(price_noise, "price_noise")
+    turnover_penalty = checked_non_negative(turnover_penalty, "turnover_penalty")
     check_key(key)
     prices = checked_prices(prices, pool=pool)
     market, config, zero_fee_minutes = market_inputs(market, config, prices.shape[0], prices.dtype)
     population = pool.population_size is not None
+    checkpoint = resume if checkpoint is None else checkpoint
     if checkpoint is not None:
         check_checkpoint(checkpoint, member(pool, 0, population), checkpoint_metadata)
     method = checked_method(method)
+    typed_key = jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+    settings = run_settings(dict(
+        pool=pool, prices=prices, config=config,
+        key=jax.random.key_data(key) if typed_key else key, objective=objective_fn,
+        bout_length=bout_length, batch_size=batch_size, val_fraction=val_fraction,
+        burn_in=burn_in, steps_per_chunk=steps_per_chunk, method=method, market=market,
+        patience=patience, min_delta=min_delta, average_from=average_from,
+        reinitialise=reinitialise, price_noise=price_noise, turnover_penalty=turnover_penalty,
+    ))  # fmt: skip
     if mesh is not None:
         pool, prices = shard(pool, prices, mesh, population)
     n_minutes = prices.shape[0]
@@ -161,24 +231,17 @@ def fit(
             f"[{first_start}, {n_train}) leave {max(n_train - first_start, 0)} minutes after the "
             "burn-in. Shorten the bout, lower `val_fraction` or `burn_in`, or add data."
         )
-    validate = val_fraction > 0
     if validate and n_minutes - n_train < 2:
         raise ValueError("The validation span is shorter than 2 minutes: raise `val_fraction`.")
 
-    params, frozen = eqx.partition(pool, trainable_filter(pool))
+    filter_spec = trainable_filter(pool)
+    params, frozen = eqx.partition(pool, filter_spec)
     training = build_step(
-        prices,
-        config,
-        objective=objective_fn,
-        optimizer=optimizer,
-        bout_length=bout_length,
-        n_train=n_train,
-        validate=validate,
-        population=population,
-        method=method,
-        market=market,
-        zero_fee_minutes=zero_fee_minutes,
-    )
+        prices, config, objective=objective_fn, optimizer=optimizer, bout_length=bout_length,
+        n_train=n_train, validate=validate, population=population, method=method,
+        market=market, zero_fee_minutes=zero_fee_minutes, price_noise=price_noise,
+        turnover_penalty=turnover_penalty,
+    )  # fmt: skip
     opt_state = shard_members(training.init(params), mesh)
     try:
         initial_validation = training.validation(params, frozen) if validate else None
@@ -188,73 +251,46 @@ def fit(
             f"{error} Raise `val_fraction`, or add data."
         ) from error
     run_chunk = build_chunk(
-        training,
-        frozen,
-        batch_size=batch_size,
-        first_start=first_start,
-        last_start=last_start,
-        steps_per_chunk=steps_per_chunk,
-    )
-
+        training, frozen, batch_size=batch_size, first_start=first_start,
+        last_start=last_start, steps_per_chunk=steps_per_chunk,
+    )  # fmt: skip
+    average = None if average_from is None else jax.tree_util.tree_map(jnp.zeros_like, params)
     best = starting_best(pool, initial_validation, population)
+    state = RunState(0, params, opt_state, best, average, 0, (), (), False)
+    if resume is not None:
+        state = load_run_state(run_state_path(resume), state, settings, frozen)
+        if state.done > steps:
+            raise ValueError(
+                f"`steps`={steps} is below the {state.done} steps the resumed run has done: "
+                "pass at least as many."
+            )
     writes = checkpoint is not None and jax.process_index() == 0
 
-    def save(candidate: AbstractTFMMPool, index: int) -> None:
-        save_pool(checkpoint, member(candidate, index, population), metadata=checkpoint_metadata)
+    def on_chunk(state: RunState, path) -> None:
+        if not writes:
+            return
+        if validate:
+            chosen = member(state.best.pool, state.best.member, population)
+        else:  # the result is the final pool: checkpoint the current one
+            last = np.atleast_1d(state.records[-1].train_objective[-1])
+            index = best_member(last) if population else 0
+            chosen = member(eqx.combine(state.params, frozen), index, population)
+        save_pool(checkpoint, chosen, metadata=checkpoint_metadata)
+        best_params = eqx.partition(state.best.pool, filter_spec)[0]
+        save_run_state(run_state_path(checkpoint), state, best_params, settings)
 
-    if validate and writes:
-        save(best.pool, best.member)  # the best so far
-    histories = []
+    if validate and writes and resume is None:
+        chosen = member(best.pool, best.member, population)
+        save_pool(checkpoint, chosen, metadata=checkpoint_metadata)
+    options = LoopOptions(
+        steps, steps_per_chunk, validate, population, patience, min_delta, average_from,
+        reinitialise, _objective_name(objective),
+    )  # fmt: skip
     bar = progress_bar(steps, progress)
-    done, take, path = 0, steps_per_chunk, params
-    while done < steps:
-        key, chunk_key = jax.random.split(key)
-        params, opt_state, path, records = run_chunk(params, opt_state, chunk_key)
-        take = min(steps_per_chunk, steps - done)
-        record = StepRecord(*(to_host(values)[:take] for values in records))
-        histories.append(record)
-        if record.skipped.all():
-            bar.close()
-            raise FloatingPointError(
-                f"Every step of steps {done}-{done + take - 1} was skipped: the objective "
-                f"{_objective_name(objective)} or its gradient is not finite"
-                f"{' for any member' if population else ''}. Check the objective on a "
-                "simulation of the pool, or lower the learning rate if earlier steps diverged."
-            )
-        if not validate:  # the result is the final pool: checkpoint the current one
-            if writes:
-                current = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
-                last = np.atleast_1d(record.train_objective[-1])
-                index = best_member(last) if population else 0
-                save(eqx.combine(current, frozen), index)
-        else:
-            improved = improved_best(best, record.val_objective, path, frozen, done, population)
-            if improved is not None:
-                best = improved
-                if writes:
-                    save(best.pool, best.member)
-        done += take
-        bar.update(take)
-        bar.set_postfix(best=f"{best.score:.4g}")
+    bar.update(state.done)
+    state = run_loop(state, run_chunk, training, frozen, key, options, on_chunk, bar)
     bar.close()
-    if take < steps_per_chunk:  # the last chunk ran past `steps`: its extra steps are dropped
-        params = jax.tree_util.tree_map(lambda leaf: leaf[take - 1], path)
-    train_objective, val_objective, skipped = (np.concatenate(parts) for parts in zip(*histories))
-    final_pool = eqx.combine(params, frozen)
-    if not validate:
-        # Without validation the training objective is noisy per step: keep the final pool.
-        final_scores = np.atleast_1d(train_objective[-1])
-        index = best_member(final_scores) if population else 0
-        best = Best(steps - 1, index, float(final_scores[index]), final_pool)
-    return FitResult(
-        pool=member(best.pool, best.member, population),
-        final_pool=final_pool,
-        train_objective=jnp.asarray(train_objective),
-        val_objective=jnp.asarray(val_objective) if validate else None,
-        skipped=jnp.asarray(skipped),
-        best_step=best.step,
-        best_member=best.member,
-    )
+    return fit_result(state, frozen, validate, population)
 
 
 def _objective_name(objective: object) -> str:

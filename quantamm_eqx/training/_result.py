@@ -23,7 +23,13 @@ class FitResult(eqx.Module):
       `(steps,)` or `(steps, population)`;
     - `val_objective`: the validation objective after each step (same shape), or `None`;
     - `skipped`: whether each step was skipped because its gradient was not finite;
-    - `best_step`, `best_member`: where `pool` comes from (-1 for the starting pool).
+    - `averaged_pool`: with `fit(average_from=n)`, the mean of the parameters after each
+      step from step `n` on (stochastic weight averaging; a stacked population is
+      averaged member by member), else `None`;
+    - `best_step`, `best_member`: where `pool` comes from (-1 for the starting pool);
+    - `steps_run`: the steps run (fewer than `steps` when early stopping ended the run);
+    - `reinitialised`: `(step, member)` for each population member re-drawn after its
+      objective went non-finite (see `fit(reinitialise=...)`).
 
     **Example:**
 
@@ -40,8 +46,11 @@ class FitResult(eqx.Module):
     train_objective: Float[Array, "..."]
     val_objective: Float[Array, "..."] | None
     skipped: Bool[Array, "..."]
+    averaged_pool: AbstractTFMMPool | None
     best_step: int = eqx.field(static=True)
     best_member: int = eqx.field(static=True)
+    steps_run: int = eqx.field(static=True)
+    reinitialised: tuple[tuple[int, int], ...] = eqx.field(static=True)
 
 
 class Best(NamedTuple):
@@ -92,28 +101,53 @@ def finite_or_worst(score: float) -> float:
     return float(score) if np.isfinite(score) else -np.inf
 
 
-def improved_best(
+def chunk_best(
     best: Best,
     val_objective: np.ndarray,
     path: PyTree,
     frozen: PyTree,
     done: int,
     population: bool,
-) -> Best | None:
-    """The best step of a chunk (whose first step is `done`) if it beats `best`, else None.
+    min_delta: float = 0.0,
+    patience: int | None = None,
+) -> tuple[Best, int | None]:
+    """Follow a chunk's validation objectives (its first step is step `done`) in order.
 
-    Non-finite validation objectives never win.
+    A step improves when its best member's objective exceeds `best.score + min_delta`
+    (non-finite objectives never do); the last improving step's pool becomes the best.
+    With `patience`, the run stops at the first step `patience` steps after the best one.
+
+    **Returns:**
+
+    `(best, stop)`: the best so far after the chunk (or up to `stop`), and the step at
+    which to stop, or `None`.
+
+    **Example:**
+
+    ```python
+    >>> import numpy as np
+    >>> from quantamm_eqx import MomentumPool
+    >>> from quantamm_eqx.training._result import Best, chunk_best
+    >>> pool = MomentumPool.from_memory_days(n_assets=2)
+    >>> start = Best(step=-1, member=0, score=0.0, pool=pool)
+    >>> scores = np.array([1.0, 0.5, 0.9])  # steps 0, 1, 2; no path needed to read them
+    >>> best, stop = chunk_best(start, scores, None, None, 0, False, patience=2)
+    >>> best.step, best.score, stop
+    (0, 1.0, 2)
+    ```
     """
     flat = np.where(np.isfinite(val_objective), val_objective, -np.inf)
-    if not flat.max() > best.score:
-        return None
-    step_in_chunk, index = (
-        np.unravel_index(np.argmax(flat), flat.shape) if population else (int(np.argmax(flat)), 0)
-    )
-    chosen = jax.tree_util.tree_map(lambda leaf: leaf[step_in_chunk], path)
-    return Best(
-        step=done + int(step_in_chunk),
-        member=int(index),
-        score=float(flat.max()),
-        pool=eqx.combine(chosen, frozen),
-    )
+    scores = flat.reshape(flat.shape[0], -1).max(axis=1)
+    best_in_chunk, stop = None, None
+    score, step = best.score, best.step
+    for offset, candidate in enumerate(scores):
+        if candidate > score + min_delta:
+            best_in_chunk, score, step = offset, float(candidate), done + offset
+        elif patience is not None and done + offset - step >= patience:
+            stop = done + offset
+            break
+    if best_in_chunk is None:
+        return best, stop
+    index = int(np.argmax(flat[best_in_chunk])) if population else 0
+    chosen = jax.tree_util.tree_map(lambda leaf: leaf[best_in_chunk], path)
+    return Best(step, index, score, eqx.combine(chosen, frozen)), stop
