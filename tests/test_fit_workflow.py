@@ -156,20 +156,7 @@ def test_averaging_is_the_mean_of_the_steps_parameters():
     two = fit(POOL, PRICES, CONFIG, steps=2, average_from=0, **RUN)
     mean = (one.final_pool.log_k + two.final_pool.log_k) / 2
     np.testing.assert_allclose(two.averaged_pool.log_k, mean, rtol=1e-12)
-    last = fit(POOL, PRICES, CONFIG, steps=2, average_from=1, **RUN)
-    assert bool(eqx.tree_equal(last.averaged_pool, last.final_pool))
     assert one.averaged_pool is None
-
-
-def test_the_turnover_penalty_lowers_the_training_objective_in_proportion():
-    def objective(penalty):
-        result = fit(POOL, PRICES, CONFIG, steps=1, optimizer=optax.sgd(0.0),
-                     turnover_penalty=penalty, **RUN)  # fmt: skip
-        return float(result.train_objective[0]), float(result.val_objective[0])
-
-    (plain, val), (once, val_once), (twice, _) = (objective(p) for p in (0.0, 1.0, 2.0))
-    assert once < plain and val_once == val  # validation scores the objective alone
-    np.testing.assert_allclose(plain - twice, 2 * (plain - once), rtol=1e-9)
 
 
 @pytest.mark.parametrize(

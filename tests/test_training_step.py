@@ -6,8 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from quantamm_eqx import MomentumPool, SimulationConfig, trainable_filter
-from quantamm_eqx.metrics import daily_log_sharpe
+from quantamm_eqx import MomentumPool, SimulationConfig, simulate, trainable_filter
+from quantamm_eqx.metrics import daily_log_sharpe, turnover
 from quantamm_eqx.training import default_optimizer
 from quantamm_eqx.training._step import all_finite, build_chunk, build_step
 
@@ -93,35 +93,41 @@ def test_a_chunk_applies_only_its_active_steps_and_its_steps_draw_from_their_ind
     np.testing.assert_array_equal(later.train_objective[0], records.train_objective[2])
 
 
-def test_the_optimizer_gets_value_and_value_fn():
+def test_price_noise_and_turnover_penalty_change_the_training_objective_alone():
     pool = MomentumPool.from_memory_days(2, chunk_period=60)
     params, frozen = eqx.partition(pool, trainable_filter(pool))
-    starts, key = jnp.array([DAY, DAY + 300]), jax.random.key(0)
-    for optimizer in (optax.lbfgs(), optax.contrib.reduce_on_plateau()):
-        training = build(population=False, optimizer=optimizer)
-        new, _, record = eqx.filter_jit(training.step)(
-            params, frozen, training.init(params), starts, key
-        )
-        assert not bool(record.skipped)
-        assert not bool(jnp.allclose(new.log_k, params.log_k))
+    starts = jnp.array([DAY, DAY + 500])
 
-
-def test_price_noise_changes_the_training_objective_and_not_validation():
-    pool = MomentumPool.from_memory_days(2, chunk_period=60)
-    params, frozen = eqx.partition(pool, trainable_filter(pool))
-    starts = jnp.array([DAY])
-
-    def run(price_noise, key):
+    def step(**regularisers):
         training = build_step(
             prices(), CONFIG, objective=daily_log_sharpe, optimizer=optax.sgd(0.0),
             bout_length=3 * DAY, n_train=5 * DAY, validate=True, population=False,
-            price_noise=price_noise,
+            **regularisers,
         )  # fmt: skip
-        return eqx.filter_jit(training.step)(params, frozen, training.init(params), starts, key)[2]
+        compiled = eqx.filter_jit(training.step)
+        return lambda key: compiled(params, frozen, training.init(params), starts, key)[2]
 
-    clean = run(0.0, jax.random.key(0))
-    noisy, again, other = (run(1e-3, jax.random.key(k)) for k in (0, 0, 1))
-    assert float(noisy.train_objective) != float(clean.train_objective)
-    assert float(noisy.train_objective) == float(again.train_objective)  # from the key
-    assert float(other.train_objective) != float(noisy.train_objective)
-    assert float(noisy.val_objective) == float(clean.val_objective)
+    clean = step()(jax.random.key(0))
+    noisy = step(price_noise=1e-3)
+    first, again, other = (
+        noisy(jax.random.key(0)),
+        noisy(jax.random.key(0)),
+        noisy(jax.random.key(1)),
+    )
+    assert float(first.train_objective) != float(clean.train_objective)
+    assert float(first.train_objective) == float(again.train_objective)  # from the key
+    assert float(other.train_objective) != float(first.train_objective)
+    assert float(first.val_objective) == float(clean.val_objective)  # validation is clean
+
+    # The penalty is the mean turnover of the step's windows, from the simulations themselves.
+    penalised = step(turnover_penalty=2.0)(jax.random.key(0))
+    windows = [
+        simulate(pool, prices(), CONFIG, start_index=int(start), bout_length=3 * DAY)
+        for start in starts
+    ]
+    expected = 2.0 * np.mean([float(turnover(window)) for window in windows])
+    assert expected > 0
+    np.testing.assert_allclose(
+        float(clean.train_objective - penalised.train_objective), expected, rtol=1e-9
+    )
+    assert float(penalised.val_objective) == float(clean.val_objective)
