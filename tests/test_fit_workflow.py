@@ -90,23 +90,17 @@ def test_early_stopping_stops_at_the_predicted_step_however_the_run_is_chunked()
 
 def test_resume_continues_exactly_where_an_interrupted_run_stopped(tmp_path, monkeypatch):
     whole = fit(POOL, PRICES, CONFIG, steps=6, steps_per_chunk=2, average_from=1, **RUN)
-    # Stopped after 4 steps, then resumed to 6 ...
-    path = tmp_path / "pool.eqx"
-    fit(POOL, PRICES, CONFIG, steps=4, steps_per_chunk=2, average_from=1, checkpoint=path, **RUN)
-    resumed = fit(POOL, PRICES, CONFIG, steps=6, steps_per_chunk=2, average_from=1, resume=path,
-                  **RUN)  # fmt: skip
-    assert bool(eqx.tree_equal(resumed, whole))
-    assert resumed.steps_run == 6 and (tmp_path / "pool.run.npz").is_file()
 
-    # ... or interrupted by Ctrl-C after its second chunk, then resumed.
+    # A run of 4 steps interrupted by Ctrl-C after its first chunk, then resumed to 6 steps.
     import quantamm_eqx.training._fit as fit_module
 
-    class Interrupting:
-        updates = 0
+    class Bar:
+        def __init__(self, interrupt):
+            self.interrupt, self.updates = interrupt, []
 
         def update(self, n):
-            self.updates += n > 0
-            if self.updates == 2:
+            self.updates.append(n)
+            if self.interrupt and n > 0:
                 raise KeyboardInterrupt
 
         def set_postfix(self, **kwargs):
@@ -115,15 +109,20 @@ def test_resume_continues_exactly_where_an_interrupted_run_stopped(tmp_path, mon
         def close(self):
             pass
 
-    other = tmp_path / "other.eqx"
+    path = tmp_path / "pool.eqx"
     with monkeypatch.context() as patch:
-        patch.setattr(fit_module, "progress_bar", lambda total, enabled: Interrupting())
+        patch.setattr(fit_module, "progress_bar", lambda total, enabled: Bar(interrupt=True))
         with pytest.raises(KeyboardInterrupt):
-            fit(POOL, PRICES, CONFIG, steps=6, steps_per_chunk=2, average_from=1,
-                checkpoint=other, **RUN)  # fmt: skip
-    again = fit(POOL, PRICES, CONFIG, steps=6, steps_per_chunk=2, average_from=1, resume=other,
-                **RUN)  # fmt: skip
-    assert bool(eqx.tree_equal(again, whole))
+            fit(POOL, PRICES, CONFIG, steps=4, steps_per_chunk=2, average_from=1,
+                checkpoint=path, **RUN)  # fmt: skip
+        assert (tmp_path / "pool.run.npz").is_file()
+        bar = Bar(interrupt=False)
+        patch.setattr(fit_module, "progress_bar", lambda total, enabled: bar)
+        resumed = fit(POOL, PRICES, CONFIG, steps=6, steps_per_chunk=2, average_from=1,
+                      resume=path, **RUN)  # fmt: skip
+    assert bar.updates == [2, 2, 2]  # it starts at step 2 and runs the 4 steps left
+    assert resumed.steps_run == 6
+    assert bool(eqx.tree_equal(resumed, whole))
 
 
 def test_resume_refuses_another_run(tmp_path):
