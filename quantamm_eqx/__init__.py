@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and documentation too
     from . import compat as compat
     from . import data as data
     from . import estimators as estimators
+    from . import evaluation as evaluation
     from . import metrics as metrics
     from . import pools as pools
     from . import reports as reports
@@ -52,6 +53,7 @@ _SUBPACKAGES = (
     "compat",
     "data",
     "estimators",
+    "evaluation",
     "metrics",
     "pools",
     "reports",

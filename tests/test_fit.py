@@ -160,9 +160,17 @@ def test_non_finite_steps_are_skipped_and_reported():
     population = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), pool, nan_member)
     runs = {
         reinitialise: fit(
-            population, trending_prices(days=10), CONFIG, bout_length=3 * DAY, steps=4,
-            key=jax.random.key(0), objective="returns", batch_size=2, steps_per_chunk=2,
-            progress=False, reinitialise=reinitialise,
+            population,
+            trending_prices(days=10),
+            CONFIG,
+            bout_length=3 * DAY,
+            steps=4,
+            key=jax.random.key(0),
+            objective="returns",
+            batch_size=2,
+            steps_per_chunk=2,
+            progress=False,
+            reinitialise=reinitialise,
         )  # fmt: skip
         for reinitialise in (None, 0.1)
     }

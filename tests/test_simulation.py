@@ -376,3 +376,22 @@ def test_initial_weights_below_the_minimum_weight_are_refused():
     assert float(weights.min()) >= floor * (1 - 1e-12)
     lower = SimulationConfig(chunk_period=60, weight_interpolation_period=60, minimum_weight=0.005)
     assert minute_weights(below, prices, lower, start_index=1440, bout_length=100).shape == (99, 3)
+
+
+def test_a_traced_start_of_any_integer_type():
+    """An int32 start under x64 (e.g. from `jax.random.randint`) used to fail in a slice."""
+    pool = MomentumPool.from_memory_days(n_assets=2, memory_days=1.0, chunk_period=60)
+    config = SimulationConfig(chunk_period=60, weight_interpolation_period=60)
+    rng = np.random.default_rng(0)
+    prices = jnp.asarray(np.exp(np.cumsum(rng.normal(0, 1e-3, (3000, 2)), axis=0)))
+
+    @eqx.filter_jit
+    def final_value(start):
+        return simulate(pool, prices, config, start_index=start, bout_length=1440).values[-1]
+
+    eager = simulate(pool, prices, config, start_index=1500, bout_length=1440).values[-1]
+    for dtype in (jnp.int32, jnp.int64):
+        assert float(final_value(jnp.asarray(1500, dtype))) == float(eager)
+    # Refused: by the library, or first by the tests' runtime type checks.
+    with pytest.raises((TypeError, ValueError), match="start_index"):
+        final_value(jnp.asarray(1500.0))

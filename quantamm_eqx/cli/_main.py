@@ -21,6 +21,10 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from ._train import run_train
 
         return run_train
+    if name == "walk-forward":
+        from ._walk_forward import run_walk_forward
+
+        return run_walk_forward
     from ._plot import run_plot
 
     return run_plot

@@ -15,6 +15,7 @@ from ._options import (
     output_options,
 )
 from ._pool_options import pool_options
+from ._training_options import add_training_extras, add_walk_forward
 from ._types import fraction, positive_float, positive_int, time_or_row
 
 _DESCRIPTION = f"""\
@@ -31,6 +32,7 @@ examples:
   quantamm-eqx simulate --pool mean_reversion_channel --start 2011-03-01 --end 2013-03-01
   quantamm-eqx simulate --checkpoint {DEFAULT_ROOT}/train-1/pool.eqx --fees 0.003
   quantamm-eqx simulate --data prices.csv --fill ffill --chunk-period 60
+  quantamm-eqx walk-forward --train-days 730 --test-days 365 --window-mode expanding
   quantamm-eqx plot {DEFAULT_ROOT}/train-1/results.npz --log-scale
 """
 
@@ -154,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--learning-rate", type=positive_float, default=0.05, help="Adam's learning rate"
     )
     span.add_argument("--seed", type=int, default=0, help="random seed of the bouts")
+    span.add_argument(
+        "--patience",
+        type=positive_int,
+        default=None,
+        help="stop this many steps after the best validation objective (default: run every step)",
+    )
+    add_training_extras(span)
+
+    add_walk_forward(commands, data, pool)
 
     plot = commands.add_parser(
         "plot",

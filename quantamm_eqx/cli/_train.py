@@ -133,6 +133,15 @@ def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata, 
 
     test_start = plan.test_start
     checkpoint = files.stage / "pool.eqx"
+    if args.population > 1:
+        from .. import initial_population
+
+        pool = initial_population(
+            pool,
+            args.population,
+            jax.random.fold_in(jax.random.key(args.seed), 1),
+            method=args.init,
+        )
     trained = fit(
         pool,
         prices[:test_start],  # the test span is never seen
@@ -149,6 +158,9 @@ def _train(args, files: ResultSet, pool, prices, config, market, pool_metadata, 
         checkpoint=checkpoint,
         checkpoint_metadata=pool_metadata,
         market=None if market is None else jax.tree.map(lambda x: x[:test_start], market),
+        patience=args.patience,
+        price_noise=args.price_noise,
+        turnover_penalty=args.turnover_penalty,
     )
     save_pool(checkpoint, trained.pool, metadata=pool_metadata)
     return trained
@@ -174,11 +186,14 @@ def _report(args, files: ResultSet, pool, trained, prices, config, market, dtype
     result = tested(trained.pool)
     skipped = int(np.asarray(trained.skipped).sum())
     if trained.best_step >= 0:
-        score = float(np.asarray(trained.val_objective)[trained.best_step])
-        best = f"Best step {trained.best_step} of {args.steps} ({args.objective} {score:.4g} on "
-        best += "the validation span)"
+        scores = np.asarray(trained.val_objective)[trained.best_step].reshape(-1)
+        score = float(scores[trained.best_member])
+        best = f"Best step {trained.best_step} of {trained.steps_run} ({args.objective} "
+        best += f"{score:.4g} on the validation span)"
     else:
-        best = f"None of the {args.steps} steps improved on the starting pool"
+        best = f"None of the {trained.steps_run} steps improved on the starting pool"
+    if trained.steps_run < args.steps:
+        best += f"; stopped early, {args.patience} steps after it"
     say(
         f"\n{best}"
         f"{f'; {skipped} step(s) skipped for non-finite gradients' if skipped else ''}. "
@@ -204,7 +219,8 @@ def _training_metadata(args, trained, prices, plan: Plan, skipped: int) -> dict:
 
     def curve(values) -> list[float | None]:
         values = np.asarray(values, dtype=np.float64)
-        return [float(v) if np.isfinite(v) else None for v in values.reshape(len(values), -1)[:, 0]]
+        column = values.reshape(len(values), -1)[:, trained.best_member]  # the best member's
+        return [float(v) if np.isfinite(v) else None for v in column]
 
     return {
         "steps": args.steps,
@@ -218,7 +234,14 @@ def _training_metadata(args, trained, prices, plan: Plan, skipped: int) -> dict:
         "objective": args.objective,
         "learning_rate": args.learning_rate,
         "seed": args.seed,
+        "patience": args.patience,
+        "population": args.population,
+        "init": args.init,
+        "price_noise": args.price_noise,
+        "turnover_penalty": args.turnover_penalty,
+        "steps_run": trained.steps_run,
         "best_step": trained.best_step,
+        "best_member": trained.best_member,
         "skipped_steps": skipped,
         "train_objective": curve(trained.train_objective),
         "val_objective": curve(trained.val_objective),

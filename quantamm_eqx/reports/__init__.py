@@ -9,7 +9,8 @@ attribution and any comparison values, such as the untrained pool's) and its met
 [`plot_values`][quantamm_eqx.reports.plot_values] and
 [`plot_attribution`][quantamm_eqx.reports.plot_attribution] draw it, and
 [`plot_training`][quantamm_eqx.reports.plot_training] draws a training run's objectives
-per step (PNG, with `matplotlib`, from the `plot` extra; each legend sits below its plot,
+per step and [`plot_walk_forward`][quantamm_eqx.reports.plot_walk_forward] a walk-forward
+evaluation (PNG, with `matplotlib`, from the `plot` extra; each legend sits below its plot,
 never on the data). Files are written atomically: complete or absent, even after Ctrl-C.
 """
 
@@ -26,3 +27,4 @@ from ._summary import SUMMARY_COLUMNS as SUMMARY_COLUMNS
 from ._summary import format_summary as format_summary
 from ._summary import summarise as summarise
 from ._training_plot import plot_training as plot_training
+from ._walk_forward_plot import plot_walk_forward as plot_walk_forward

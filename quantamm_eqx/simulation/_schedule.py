@@ -1,6 +1,7 @@
 """A pool's minute weights over a bout (SPEC §4): its rule, then the weight schedule."""
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
@@ -25,7 +26,10 @@ def _checked_bout(
     bout_length = checked_bout_length(bout_length)
     available = f"`prices` covers minutes [0, {n_minutes})"
     if is_traced(start_index):
-        start = jnp.asarray(start_index)
+        if not jnp.issubdtype(jnp.result_type(start_index), jnp.integer):
+            raise ValueError(f"`start_index` must be an integer minute; got {start_index!r}.")
+        # The default integer type (int64 with x64): slices mix it with the bout's offsets.
+        start = jnp.asarray(start_index, jax.dtypes.canonicalize_dtype(int))
         bad = (start < chunk_period) | (start + bout_length > n_minutes)
         message = (
             f"the bout [start_index, start_index + {bout_length}) must lie within "
