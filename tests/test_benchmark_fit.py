@@ -12,6 +12,7 @@ import math
 import os
 
 import jax
+import pytest
 
 from benchmarks import _harness as harness
 
@@ -21,6 +22,7 @@ TINY = ["--population", "2", "--bout-days", "3", "--steps", "20", "--repeats", "
 TINY += ["--fee-steps", "2"]
 
 
+@pytest.mark.slow  # 20-40 s: the benchmark scripts run in `nox -s slow`
 def test_a_tiny_run_writes_both_cases(tmp_path):
     environment = dict(os.environ)
     environment["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path / "jax-cache")

@@ -4,12 +4,14 @@ import json
 import math
 
 import jax
+import pytest
 
 from benchmarks import gpu
 
 jax.config.update("jax_enable_x64", True)
 
 
+@pytest.mark.slow  # 20-40 s: the benchmark scripts run in `nox -s slow`
 def test_small_run_writes_both_cases_in_both_dtypes(tmp_path):
     assert gpu.main(["--small", "--dtypes", "float32,float64", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "gpu.md").is_file()

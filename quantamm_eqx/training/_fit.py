@@ -99,7 +99,8 @@ def fit(
     - `val_fraction`: the fraction of the prices (at the end) held out for validation,
       in [0, 1); the validation objective is one bout over the whole validation span.
     - `burn_in`: the first minute a training window may start at; default `chunk_period`.
-    - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates).
+    - `steps_per_chunk`: steps per compiled `lax.scan` chunk (and between progress updates
+      and checkpoints); at most `steps`.
     - `progress`: show a progress bar.
     - `method`: the estimator's evaluation in every simulated bout, `"scan"` (the default)
       or `"associative"` (see [`simulate`][quantamm_eqx.simulate]).
@@ -193,6 +194,7 @@ def fit(
     bout_length = checked_bout_length(bout_length)
     steps = checked_int(steps, "steps", 1)
     steps_per_chunk = checked_int(steps_per_chunk, "steps_per_chunk", 1)
+    chunk = min(steps_per_chunk, steps)  # a short run compiles no steps it would not take
     batch_size = checked_int(batch_size, "batch_size", 1)
     burn_in = None if burn_in is None else checked_int(burn_in, "burn_in", 0)
     patience = checked_patience(patience, validate)
@@ -252,7 +254,7 @@ def fit(
         ) from error
     run_chunk = build_chunk(
         training, frozen, batch_size=batch_size, first_start=first_start,
-        last_start=last_start, steps_per_chunk=steps_per_chunk,
+        last_start=last_start, steps_per_chunk=chunk,
     )  # fmt: skip
     average = None if average_from is None else jax.tree_util.tree_map(jnp.zeros_like, params)
     best = starting_best(pool, initial_validation, population)
@@ -283,7 +285,7 @@ def fit(
         chosen = member(best.pool, best.member, population)
         save_pool(checkpoint, chosen, metadata=checkpoint_metadata)
     options = LoopOptions(
-        steps, steps_per_chunk, validate, population, patience, min_delta, average_from,
+        steps, chunk, validate, population, patience, min_delta, average_from,
         reinitialise, _objective_name(objective),
     )  # fmt: skip
     bar = progress_bar(steps, progress)
