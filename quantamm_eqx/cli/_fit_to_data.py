@@ -20,6 +20,18 @@ SHORT_DATA_DAYS = 180
 SHORT_CHUNK_PERIOD = 60
 
 
+def training_prices(args: argparse.Namespace):
+    """`train`'s and `walk-forward`'s data: the prices between `--start` and `--end`, with
+    the chunk period fitted to their length (see `fit_chunk_period`)."""
+    from ._data import load_prices
+
+    prices = load_prices(args)
+    if args.start is not None or args.end is not None:
+        prices = prices.between(args.start, args.end)
+    fit_chunk_period(args, len(prices))
+    return prices
+
+
 def fit_chunk_period(args: argparse.Namespace, n_minutes: int) -> None:
     """Set `args.chunk_period` when it was left out: one day, or an hour for short data.
 

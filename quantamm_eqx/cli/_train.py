@@ -7,10 +7,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._config import run_dtype, simulation_config
-from ._data import load_prices
 from ._fit_to_data import (
-    fit_chunk_period,
     memory_minutes,
+    training_prices,
     training_windows,
     warn_short_history,
 )
@@ -42,10 +41,7 @@ class Plan(NamedTuple):
 def run_train(args: argparse.Namespace) -> int:
     """Run the `train` command; returns the exit status."""
     dtype = run_dtype(args)
-    prices = load_prices(args)
-    if args.start is not None or args.end is not None:
-        prices = prices.between(args.start, args.end)
-    fit_chunk_period(args, len(prices))
+    prices = training_prices(args)
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
     val_start, test_start, n_minutes = split_spans(

@@ -7,8 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._config import run_dtype, simulation_config
-from ._data import load_prices
-from ._fit_to_data import fit_chunk_period, memory_minutes, warn_short_history
+from ._fit_to_data import memory_minutes, training_prices, warn_short_history
 from ._market import fees_label, market_metadata, market_series
 from ._options import TRAIN_DEFAULTS
 from ._outputs import run_metadata, say
@@ -42,10 +41,7 @@ class Plan(NamedTuple):
 def run_walk_forward(args: argparse.Namespace) -> int:
     """Run the `walk-forward` command; returns the exit status."""
     dtype = run_dtype(args)
-    prices = load_prices(args)
-    if args.start is not None or args.end is not None:
-        prices = prices.between(args.start, args.end)
-    fit_chunk_period(args, len(prices))
+    prices = training_prices(args)
     config = simulation_config(args, dtype)
     pool = build_pool(args, prices.assets, dtype)
     plan = plan_windows(args, len(prices), config.chunk_period)
