@@ -2,7 +2,6 @@
 pool on the span right after it, and report whether training generalises."""
 
 import argparse
-from typing import NamedTuple
 
 import numpy as np
 
@@ -14,7 +13,13 @@ from ._outputs import run_metadata, say
 from ._pool_files import build_pool
 from ._result_set import result_set
 from ._types import MINUTES_PER_DAY
-from ._walk_forward_report import format_summary, format_windows, walk_forward_document, write_json
+from ._walk_forward_report import (
+    Plan,
+    format_summary,
+    format_windows,
+    walk_forward_document,
+    write_json,
+)
 
 #: Every file of a walk-forward run.
 WALK_FORWARD_FILES = ("walk_forward.json", "walk_forward.png")
@@ -24,18 +29,6 @@ _OPTIONS = {
     "`test_length`": "--test-days",
     "`step`": "--step-days",
 }
-
-
-class Plan(NamedTuple):
-    """The windows' and training bouts' sizes, in minutes."""
-
-    train: int
-    test: int
-    step: int
-    burn_in: int
-    bout: int
-    batch_size: int
-    n_windows: int
 
 
 def run_walk_forward(args: argparse.Namespace) -> int:

@@ -3,15 +3,24 @@ written to walk_forward.json."""
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._outputs import describe_pool
 from ._types import MINUTES_PER_DAY
 
-if TYPE_CHECKING:
-    from ._walk_forward import Plan
+
+class Plan(NamedTuple):
+    """The windows' and training bouts' sizes, in minutes (`plan_windows`)."""
+
+    train: int
+    test: int
+    step: int
+    burn_in: int
+    bout: int
+    batch_size: int
+    n_windows: int
 
 
 def _when(prices, minute: int | np.integer) -> str:
@@ -72,7 +81,7 @@ def format_summary(result) -> str:
     )
 
 
-def walk_forward_document(args, result, prices, pool, config, plan: "Plan") -> dict[str, Any]:
+def walk_forward_document(args, result, prices, pool, config, plan: Plan) -> dict[str, Any]:
     """walk_forward.json's own part: settings, windows, summary and the daily curve."""
     values = np.asarray(result.oos_values, dtype=np.float64)
     rows = np.unique(np.r_[np.arange(0, values.shape[0], MINUTES_PER_DAY), values.shape[0] - 1])
