@@ -213,7 +213,8 @@ def fit(
         check_checkpoint(checkpoint, member(pool, 0, population), checkpoint_metadata)
     method = checked_method(method)
     typed_key = jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
-    settings = run_settings(dict(
+    # What identifies the run, for its run-state file (digests: only when there is one).
+    settings = None if checkpoint is None else run_settings(dict(
         pool=pool, prices=prices, config=config,
         key=jax.random.key_data(key) if typed_key else key, objective=objective_fn,
         bout_length=bout_length, batch_size=batch_size, val_fraction=val_fraction,
