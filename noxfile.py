@@ -1,5 +1,5 @@
 """Developer sessions: `nox -s tests lint typecheck docs bench slow` (and `bench_sharding`,
-`bench_fit`, `bench_gpu`, `bench_reference`)."""
+`bench_fit`, `bench_gpu`, `bench_reference`, `bench_search`)."""
 
 import nox
 
@@ -93,3 +93,12 @@ def bench_reference(session: nox.Session) -> None:
     with quantammsim, which is not a dependency)."""
     session.install(".")
     session.run("python", "-m", "benchmarks.side_by_side", *session.posargs)
+
+
+@nox.session
+def bench_search(session: nox.Session) -> None:
+    """Gradient training, Optuna and CMA-ES on the built-in stocks (the numbers of
+    docs/how-to/search.md): `python -m benchmarks.search_compare`, arguments after `--`
+    passed on."""
+    session.install(".[search,data]")
+    session.run("python", "-m", "benchmarks.search_compare", *session.posargs)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and documentation too
     from . import metrics as metrics
     from . import pools as pools
     from . import reports as reports
+    from . import search as search
     from . import simulation as simulation
     from . import training as training
     from . import transforms as transforms
@@ -57,6 +58,7 @@ _SUBPACKAGES = (
     "metrics",
     "pools",
     "reports",
+    "search",
     "simulation",
     "training",
     "transforms",

@@ -25,6 +25,10 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from ._walk_forward import run_walk_forward
 
         return run_walk_forward
+    if name == "search":
+        from ._search import run_search
+
+        return run_search
     from ._plot import run_plot
 
     return run_plot

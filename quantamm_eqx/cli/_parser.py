@@ -15,6 +15,7 @@ from ._options import (
     output_options,
 )
 from ._pool_options import pool_options
+from ._search_options import add_search
 from ._training_options import add_training_extras, add_walk_forward
 from ._types import fraction, positive_float, positive_int, time_or_row
 
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_extras(span)
 
     add_walk_forward(commands, data, pool)
+    add_search(commands, data, pool)
 
     plot = commands.add_parser(
         "plot",

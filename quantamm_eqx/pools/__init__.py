@@ -28,6 +28,8 @@ from ._population import initial_population as initial_population
 from ._registry import POOLS as POOLS
 from ._registry import pool_class as pool_class
 from ._registry import pool_name as pool_name
+from ._searched import field_at as field_at
+from ._searched import searched_fields as searched_fields
 from ._skeleton import pool_skeleton as pool_skeleton
 
 

@@ -1,6 +1,5 @@
 """`initial_population`: a stacked population of pools around one pool, for `fit`."""
 
-import dataclasses
 import inspect
 import math
 from collections.abc import Callable
@@ -13,10 +12,9 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .._validation import ArgumentTypeError, check_key, checked_choice, checked_int
 from ._base import AbstractTFMMPool, checked_pool
-from ._params import ParamSpec, trainable_filter
+from ._params import ParamSpec
+from ._searched import field_at, searched_fields
 
-#: A sampled field's place in the pool: attribute names and tuple indices, outermost first.
-Path = tuple[str | int, ...]
 #: `(stored values, their specs, size, key, scale) -> one (size, *shape) array per field`.
 Sampler = Callable[[list[Array], list[ParamSpec], int, PRNGKeyArray, float], list[Array]]
 
@@ -101,12 +99,12 @@ def initial_population(
     check_key(key)
 
     stacked = jax.tree_util.tree_map(lambda leaf: _copies(leaf, size), pool)
-    found = _sampled_fields(pool, trainable_filter(pool), ())
+    found = searched_fields(pool)
     if not found:  # nothing to sample: `size` copies
         return stacked
     paths, specs = zip(*found, strict=True)
-    values = sample([_get(pool, path) for path in paths], list(specs), size, key, scale)
-    return eqx.tree_at(lambda tree: [_get(tree, path) for path in paths], stacked, values)
+    values = sample([field_at(pool, path) for path in paths], list(specs), size, key, scale)
+    return eqx.tree_at(lambda tree: [field_at(tree, path) for path in paths], stacked, values)
 
 
 def _copies(leaf: object, size: int) -> object:
@@ -124,36 +122,6 @@ def _checked_scale(scale: object) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"`scale` must be finite and at least 0; got {scale!r}.")
     return value
-
-
-def _sampled_fields(module: object, mask: object, path: Path) -> list[tuple[Path, ParamSpec]]:
-    """The trainable array fields with a `ParamSpec` in `module` and the modules inside it."""
-    if isinstance(module, tuple):
-        return [
-            found
-            for index, (item, sub) in enumerate(zip(module, mask, strict=True))
-            for found in _sampled_fields(item, sub, (*path, index))
-        ]
-    if not isinstance(module, eqx.Module):
-        return []
-    found = []
-    for field in dataclasses.fields(module):
-        value = getattr(module, field.name, None)
-        if value is None or field.metadata.get("static", False):
-            continue
-        spec = field.metadata.get("param_spec")
-        sub = getattr(mask, field.name)
-        if spec is not None and eqx.is_inexact_array(value) and sub is True:
-            found.append(((*path, field.name), spec))
-        elif isinstance(value, eqx.Module | tuple):
-            found.extend(_sampled_fields(value, sub, (*path, field.name)))
-    return found
-
-
-def _get(tree: object, path: Path) -> object:
-    for step in path:
-        tree = tree[step] if isinstance(step, int) else getattr(tree, step)  # type: ignore[index]
-    return tree
 
 
 def _gaussian(
