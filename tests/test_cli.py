@@ -84,7 +84,7 @@ def test_train_then_simulate_its_checkpoint_then_plot(tmp_path, capsys):
     argv += ["--burn-in-days", "30", "--batch-size", "2", "--no-progress"]
     # Short validation and test spans: four months each to simulate, not two years.
     argv += ["--val-fraction", "0.05", "--test-fraction", "0.05", "--output", str(trained)]
-    argv += ["--patience", "10", "--price-noise", "1e-4"]  # --population: walk-forward's test
+    argv += ["--patience", "10"]  # --population and --price-noise: walk-forward's test
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "On the test span, unseen in training and in picking the step" in out
@@ -94,7 +94,7 @@ def test_train_then_simulate_its_checkpoint_then_plot(tmp_path, capsys):
     training = metadata["training"]
     assert training["steps"] == 3 and len(training["train_objective"]) == 3
     assert (training["population"], training["patience"]) == (1, 10)
-    assert training["price_noise"] == 1e-4 and training["turnover_penalty"] == 0.0
+    assert training["price_noise"] == 0.0 and training["turnover_penalty"] == 0.0
     assert training["steps_run"] == 3 and training["best_member"] in (0, 1)
     # The spans follow each other: training, then validation (picks the step), then test.
     assert training["train_span"]["start_index"] == 0

@@ -81,6 +81,7 @@ def test_training_improves_the_objective(pool, prices):
     )
 
 
+@pytest.mark.slow  # 15 s; the default run has test_fit_workflow's bitwise resume equality
 def test_a_fixed_key_gives_identical_results_and_validation_picks_the_best():
     pool = MomentumPool.from_memory_days(3, memory_days=2.0, k_per_day=1.0, chunk_period=60)
     prices = trending_prices(days=20)

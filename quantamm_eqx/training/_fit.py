@@ -31,7 +31,14 @@ from ._arguments import (
 from ._hosts import member, progress_bar, shard, shard_members
 from ._loop import LoopOptions, fit_result, run_loop
 from ._result import FitResult, best_member, starting_best
-from ._run_state import RunState, load_run_state, run_settings, run_state_path, save_run_state
+from ._run_state import (
+    RunState,
+    check_run_state,
+    load_run_state,
+    run_settings,
+    run_state_path,
+    save_run_state,
+)
 from ._serialise import check_checkpoint, save_pool
 from ._split import checked_val_fraction, default_optimizer, split_index
 from ._step import build_chunk, build_step
@@ -222,6 +229,8 @@ def fit(
         patience=patience, min_delta=min_delta, average_from=average_from,
         reinitialise=reinitialise, price_noise=price_noise, turnover_penalty=turnover_penalty,
     ))  # fmt: skip
+    if resume is not None:
+        check_run_state(run_state_path(resume), settings)  # before anything is compiled
     if mesh is not None:
         pool, prices = shard(pool, prices, mesh, population)
     n_minutes = prices.shape[0]

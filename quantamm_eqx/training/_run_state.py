@@ -113,6 +113,12 @@ def save_run_state(
         np.savez(file, state=state_bytes, meta=np.array(json.dumps(meta)), **history)
 
 
+def check_run_state(path: str | os.PathLike, settings: dict[str, str]) -> None:
+    """Refuse, before any work, a run state that is missing, unreadable, or of a run started
+    with other `settings` (`ValueError` naming `resume` and the arguments that differ)."""
+    _read(path, settings)
+
+
 def load_run_state(
     path: str | os.PathLike, like: RunState, settings: dict[str, str], frozen: PyTree
 ) -> RunState:
@@ -124,28 +130,7 @@ def load_run_state(
     `ValueError` naming `resume` for a missing or unreadable file, the argument that
     differs from the saved run's, or `optimizer` when its state does not match.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"`resume`: there is no run state at {os.fspath(path)!r}; `fit(checkpoint=...)` "
-            "writes it beside the checkpoint. Start the run without `resume`."
-        )
-    try:
-        with np.load(path) as saved:
-            meta = json.loads(str(saved["meta"]))
-            data = saved["state"].tobytes()
-            history = StepRecord(*(saved[name] for name in StepRecord._fields))
-    except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"`resume`: {os.fspath(path)!r} is not a run state ({error}).") from error
-    if meta.get("version") != VERSION:
-        raise ValueError(f"`resume`: {os.fspath(path)!r} has layout {meta.get('version')!r}.")
-    differ = [name for name in settings if meta["settings"].get(name) != settings[name]]
-    if differ:
-        raise ValueError(
-            f"`resume`: {os.fspath(path)!r} is another run: its "
-            f"{', '.join(f'`{name}`' for name in differ)} differ(s) from this call's. Pass the "
-            "arguments the run was started with, or start a new run without `resume`."
-        )
+    meta, data, history = _read(path, settings)
     try:
         file = io.BytesIO(data)
         # The best pool's trainable half has the parameters' structure.
@@ -170,3 +155,30 @@ def load_run_state(
         reinitialised=tuple(tuple(pair) for pair in meta["reinitialised"]),
         stopped=meta["stopped"],
     )
+
+
+def _read(path: str | os.PathLike, settings: dict[str, str]) -> tuple[dict, bytes, StepRecord]:
+    """The run state's metadata, serialised arrays and history, once its run is checked."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(
+            f"`resume`: there is no run state at {os.fspath(path)!r}; `fit(checkpoint=...)` "
+            "writes it beside the checkpoint. Start the run without `resume`."
+        )
+    try:
+        with np.load(path) as saved:
+            meta = json.loads(str(saved["meta"]))
+            data = saved["state"].tobytes()
+            history = StepRecord(*(saved[name] for name in StepRecord._fields))
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"`resume`: {os.fspath(path)!r} is not a run state ({error}).") from error
+    if meta.get("version") != VERSION:
+        raise ValueError(f"`resume`: {os.fspath(path)!r} has layout {meta.get('version')!r}.")
+    differ = [name for name in settings if meta["settings"].get(name) != settings[name]]
+    if differ:
+        raise ValueError(
+            f"`resume`: {os.fspath(path)!r} is another run: its "
+            f"{', '.join(f'`{name}`' for name in differ)} differ(s) from this call's. Pass the "
+            "arguments the run was started with, or start a new run without `resume`."
+        )
+    return meta, data, history
