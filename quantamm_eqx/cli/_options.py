@@ -8,6 +8,7 @@ from pathlib import Path
 from ._types import (
     name_list,
     positive_int,
+    time_or_row,
 )
 
 #: The names of the built-in pools, the choices of --pool: the keys of
@@ -133,4 +134,23 @@ def add_plot_options(group) -> None:
     group.add_argument("--no-plots", action="store_true", help="do not write the PNG plots")
     group.add_argument(
         "--log-scale", action="store_true", help="draw values.png on a logarithmic value axis"
+    )
+
+
+def add_data_span(group) -> None:
+    """`--start` and `--end`: the part of the data a command uses (`train`, `walk-forward`,
+    `search`)."""
+    group.add_argument(
+        "--start",
+        type=time_or_row,
+        default=None,
+        metavar="DATE|INDEX",
+        help="first minute of the data used (default: the start of the data)",
+    )
+    group.add_argument(
+        "--end",
+        type=time_or_row,
+        default=None,
+        metavar="DATE|INDEX",
+        help="the data used ends just before this minute (default: the end of the data)",
     )

@@ -10,6 +10,7 @@ from ._options import (
     OBJECTIVE_NAMES,
     TRAIN_DEFAULTS,
     HelpFormatter,
+    add_data_span,
     add_output_folder_options,
     data_options,
     output_options,
@@ -102,20 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     span = train.add_argument_group("data span and training")
-    span.add_argument(
-        "--start",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="first minute of the data used (default: the start of the data)",
-    )
-    span.add_argument(
-        "--end",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="the data used ends just before this minute (default: the end of the data)",
-    )
+    add_data_span(span)
     span.add_argument(
         "--val-fraction",
         type=fraction,

@@ -2,8 +2,8 @@
 
 import argparse
 
-from ._options import OBJECTIVE_NAMES, HelpFormatter, add_output_folder_options
-from ._types import fraction, positive_int, time_or_row
+from ._options import OBJECTIVE_NAMES, HelpFormatter, add_data_span, add_output_folder_options
+from ._types import fraction, positive_int
 
 
 def _refine_steps(text: str) -> int:
@@ -44,20 +44,7 @@ def add_search(commands, data, pool) -> None:
         formatter_class=HelpFormatter,
     )
     span = search.add_argument_group("data span and study")
-    span.add_argument(
-        "--start",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="first minute of the data used (default: the start of the data)",
-    )
-    span.add_argument(
-        "--end",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="the data used ends just before this minute (default: the end of the data)",
-    )
+    add_data_span(span)
     span.add_argument("--trials", type=positive_int, default=50, help="trials to run")
     span.add_argument(
         "--val-fraction",

@@ -3,8 +3,14 @@ shares with `train`."""
 
 import argparse
 
-from ._options import OBJECTIVE_NAMES, TRAIN_DEFAULTS, HelpFormatter, add_output_folder_options
-from ._types import non_negative_float, positive_float, positive_int, time_or_row
+from ._options import (
+    OBJECTIVE_NAMES,
+    TRAIN_DEFAULTS,
+    HelpFormatter,
+    add_data_span,
+    add_output_folder_options,
+)
+from ._types import non_negative_float, positive_float, positive_int
 
 
 def add_walk_forward(commands, data, pool) -> None:
@@ -32,20 +38,7 @@ def add_walk_forward(commands, data, pool) -> None:
         formatter_class=HelpFormatter,
     )
     windows = walk.add_argument_group("windows")
-    windows.add_argument(
-        "--start",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="first minute of the data used (default: the start of the data)",
-    )
-    windows.add_argument(
-        "--end",
-        type=time_or_row,
-        default=None,
-        metavar="DATE|INDEX",
-        help="the data used ends just before this minute (default: the end of the data)",
-    )
+    add_data_span(windows)
     windows.add_argument(
         "--train-days", type=positive_float, default=730.0, help="days of each training span"
     )
