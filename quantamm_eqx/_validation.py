@@ -215,3 +215,12 @@ def check_key(key: object) -> None:
     raw = key.dtype == jnp.uint32 and key.shape == (2,)
     if not (typed or raw):
         raise ValueError(message)
+
+
+def checked_non_negative(value: object, name: str) -> float:
+    """`value` as a float if it is a finite number >= 0, else an error naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise ArgumentTypeError(f"`{name}` must be a number >= 0; got {type(value).__name__}.")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"`{name}` must be finite and >= 0; got {value!r}.")
+    return float(value)

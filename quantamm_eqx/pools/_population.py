@@ -1,7 +1,6 @@
 """`initial_population`: a stacked population of pools around one pool, for `fit`."""
 
 import inspect
-import math
 from collections.abc import Callable
 
 import equinox as eqx
@@ -10,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, PRNGKeyArray
 
-from .._validation import ArgumentTypeError, check_key, checked_choice, checked_int
+from .._validation import check_key, checked_choice, checked_int, checked_non_negative
 from ._base import AbstractTFMMPool, checked_pool
 from ._params import ParamSpec
 from ._searched import field_at, searched_fields
@@ -95,7 +94,7 @@ def initial_population(
         )
     size = checked_int(size, "size", 1)
     sample = _SAMPLERS[checked_choice(method, "method", tuple(sorted(_SAMPLERS)))]
-    scale = _checked_scale(scale)
+    scale = checked_non_negative(scale, "scale")
     check_key(key)
 
     stacked = jax.tree_util.tree_map(lambda leaf: _copies(leaf, size), pool)
@@ -110,18 +109,6 @@ def initial_population(
 def _copies(leaf: object, size: int) -> object:
     """An array leaf repeated along a new leading member axis; any other leaf as it is."""
     return jnp.broadcast_to(leaf, (size, *jnp.shape(leaf))) if eqx.is_array(leaf) else leaf
-
-
-def _checked_scale(scale: object) -> float:
-    if isinstance(scale, bool):
-        raise ArgumentTypeError(f"`scale` must be a number; got {scale!r}.")
-    try:
-        value = float(scale)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        raise ArgumentTypeError(f"`scale` must be a number; got {scale!r}.") from error
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"`scale` must be finite and at least 0; got {scale!r}.")
-    return value
 
 
 def _gaussian(

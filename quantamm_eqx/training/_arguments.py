@@ -1,10 +1,9 @@
 """Checks of `fit`'s arguments beyond the shared ones: the optimiser, early stopping,
 averaging and the regularisers' strengths."""
 
-import numpy as np
 import optax
 
-from .._validation import ArgumentTypeError, checked_instance, checked_int
+from .._validation import checked_instance, checked_int
 
 
 def checked_optimizer(optimizer: object) -> optax.GradientTransformation:
@@ -15,15 +14,6 @@ def checked_optimizer(optimizer: object) -> optax.GradientTransformation:
         "optimizer",
         "an optax.GradientTransformation, e.g. optax.adam(1e-2)",
     )
-
-
-def checked_non_negative(value: object, name: str) -> float:
-    """`value` as a float if it is a finite number >= 0, else an error naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ArgumentTypeError(f"`{name}` must be a number >= 0; got {type(value).__name__}.")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"`{name}` must be finite and >= 0; got {value!r}.")
-    return float(value)
 
 
 def checked_patience(patience: object, validate: bool) -> int | None:

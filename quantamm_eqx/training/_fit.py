@@ -13,7 +13,7 @@ from jaxtyping import Array, PRNGKeyArray
 
 from .._config import SimulationConfig, checked_config
 from .._custom_types import PricesLike
-from .._validation import check_key, checked_int, checked_prices
+from .._validation import check_key, checked_int, checked_non_negative, checked_prices
 from ..estimators._method import Method, checked_method
 from ..metrics import objective_function
 from ..pools import AbstractTFMMPool, trainable_filter
@@ -24,7 +24,6 @@ from ..simulation._schedule import check_initial_weights
 from ..weights._schedule import checked_bout_length
 from ._arguments import (
     checked_average_from,
-    checked_non_negative,
     checked_optimizer,
     checked_patience,
 )
